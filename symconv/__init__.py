@@ -1,0 +1,1 @@
+"""symconv: symbolic, proven backward passes for CNN layers."""

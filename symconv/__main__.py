@@ -1,0 +1,5 @@
+import sys
+
+from symconv.cli import main
+
+sys.exit(main())

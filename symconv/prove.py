@@ -1,0 +1,74 @@
+"""Exact proof: each derived gradient equals its closed form, element by element.
+
+Both sides are polynomials in canonical term-dictionary form (:mod:`symconv.polynomial`),
+so equality of the dictionaries is equality of the polynomials: the difference expands to
+zero. No simplification heuristics are involved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from symconv.model import Identity
+from symconv.polynomial import to_sympy
+
+METHOD = "canonical term-dictionary comparison (the expanded difference is identically zero)"
+
+
+@dataclass
+class Mismatch:
+    """The first element where the two sides differ."""
+
+    index: tuple[int, ...]
+    derived: str
+    closed: str
+
+
+@dataclass
+class IdentityResult:
+    """The outcome of checking one identity on every element."""
+
+    name: str
+    wrt: str
+    statement: str
+    elements: int
+    terms: int
+    proven: bool
+    seconds: float = 0.0
+    mismatch: Mismatch | None = field(default=None)
+
+    def as_dict(self) -> dict:
+        result = {
+            "name": self.name,
+            "statement": self.statement,
+            "elements": self.elements,
+            "terms": self.terms,
+            "proven": self.proven,
+        }
+        if self.mismatch is not None:
+            result["first_mismatch"] = {
+                "index": list(self.mismatch.index),
+                "derived": self.mismatch.derived,
+                "closed": self.mismatch.closed,
+            }
+        return result
+
+
+def check(identity: Identity, derived: np.ndarray) -> IdentityResult:
+    """Compare ``derived`` with ``identity.closed`` entry by entry; stop at the first mismatch."""
+    if derived.shape != identity.closed.shape:
+        mismatch = Mismatch((), f"shape {derived.shape}", f"shape {identity.closed.shape}")
+        return IdentityResult(identity.name, identity.wrt, identity.statement, 0, 0, False,
+                              mismatch=mismatch)
+    terms = 0
+    for position, (left, right) in enumerate(zip(derived.flat, identity.closed.flat)):
+        if left != right:
+            index = tuple(int(i) for i in np.unravel_index(position, derived.shape))
+            mismatch = Mismatch(index, str(to_sympy(left)), str(to_sympy(right)))
+            return IdentityResult(identity.name, identity.wrt, identity.statement,
+                                  position + 1, terms, False, mismatch=mismatch)
+        terms += len(left)
+    return IdentityResult(identity.name, identity.wrt, identity.statement,
+                          derived.size, terms, True)
