@@ -10,8 +10,10 @@ import argparse
 import json
 import sys
 
+from symconv.codegen import generate
 from symconv.errors import SpecError
 from symconv.options import conv_spec_from_options
+from symconv.output import write_atomically
 from symconv.pipeline import Derivation, run
 
 
@@ -45,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     prove = commands.add_parser("prove", help="derive and prove the backward identities")
     add_layer_options(prove)
     prove.add_argument("--json", action="store_true", help="print one JSON object")
+    codegen = commands.add_parser("codegen", help="write a tested NumPy forward/backward module")
+    add_layer_options(codegen)
+    codegen.add_argument("-o", "--output", required=True, help="the .py file to write")
     return parser
 
 
@@ -98,7 +103,26 @@ def command_prove(options) -> int:
     return 0 if derivation.proven else 1
 
 
-COMMANDS = {"prove": command_prove}
+def failure(derivation: Derivation) -> int:
+    """Print the proof report to stderr and return exit code 1."""
+    print(prove_report(derivation), file=sys.stderr)
+    print("symconv: error: an identity failed; nothing was written", file=sys.stderr)
+    return 1
+
+
+def command_codegen(options) -> int:
+    spec = spec_from_options(options)
+    source, derivation = generate(spec)
+    if not derivation.proven:
+        return failure(derivation)
+    path = write_atomically(options.output, source)
+    print(f"wrote {path}: forward(x, w, b=None), backward(dy, x, w) -> (dx, dw, db)")
+    print(f"identities proven exactly on x {derivation.spec.input_shape}, "
+          f"w {derivation.spec.weight_shape}")
+    return 0
+
+
+COMMANDS = {"prove": command_prove, "codegen": command_codegen}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -78,6 +78,22 @@ def gradient(poly: Polynomial) -> dict[sympy.Symbol, Polynomial]:
     return dict(grads)
 
 
+def evaluate(poly: Polynomial, values: dict) -> float:
+    """The value of ``poly`` with each symbol replaced by ``values[symbol]`` (floats).
+
+    >>> a, b = sympy.symbols("a b")
+    >>> evaluate({(a, b): 2, (a,): -1}, {a: 3.0, b: 0.5})
+    0.0
+    """
+    total = 0.0
+    for mono, coefficient in poly.items():
+        term = float(coefficient)
+        for symbol in mono:
+            term *= values[symbol]
+        total += term
+    return total
+
+
 def to_sympy(poly: Polynomial, order=None) -> sympy.Expr:
     """The SymPy expression of ``poly``; ``order`` (a key on monomials) fixes term order.
 

@@ -1,0 +1,93 @@
+"""Rendering of the standalone NumPy module for a layer (templates own the structure).
+
+Python prepares the values — constants as literals, the proof summary, the strategy for
+dX — and ``templates/<layer>.py.jinja`` places them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from symconv.pipeline import Derivation, run
+from symconv.spec import ConvSpec
+from symconv.templating import render
+
+PROOF_TERMS = 100_000
+"""Above this many forward products the proof runs on fewer channels (same geometry)."""
+
+SPATIAL_NAMES = {1: "L", 2: "H, W", 3: "D, H, W"}
+
+
+def input_gradient_strategy(spec) -> str:
+    """How the generated code computes dX.
+
+    ``"transposed"`` (one im2col of the padded dy and one multiply) wins only when the
+    stride is 1 — nothing to scatter — and C_in >= C_out; otherwise ``"col2im"``: the
+    adjoint of the forward's im2col, a multiply followed by one strided add per tap.
+
+    >>> from symconv.spec import ConvSpec, WindowSpec
+    >>> window = WindowSpec((8, 8), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
+    >>> input_gradient_strategy(ConvSpec(window, 8, 4)), input_gradient_strategy(ConvSpec(window, 4, 8))
+    ('transposed', 'col2im')
+    """
+    if all(s == 1 for s in spec.window.stride) and spec.in_channels >= spec.out_channels:
+        return "transposed"
+    return "col2im"
+
+
+def proof_lines(derivation: Derivation) -> list[str]:
+    """One line per identity: name, verdict, elements and terms compared."""
+    return [f"{r.name}: {r.elements:,} elements, {r.terms:,} terms, "
+            f"{'equal' if r.proven else 'NOT EQUAL'}" for r in derivation.results]
+
+
+def proof_spec(spec: ConvSpec) -> ConvSpec:
+    """The instance whose proof goes into the module docstring.
+
+    The layer itself when it has at most :data:`PROOF_TERMS` forward products; otherwise the
+    same geometry and groups with batch 1 and at most two channels per group on each side —
+    the identities are per channel pair, so the geometry is what the proof must cover.
+
+    >>> from symconv.spec import WindowSpec
+    >>> big = ConvSpec(WindowSpec((32, 32), (3, 3), (2, 2), ((1, 1), (1, 1)), (1, 1)), 16, 32)
+    >>> small = proof_spec(big)
+    >>> small.in_channels, small.out_channels, small.window == big.window
+    (2, 2, True)
+    """
+    if spec.forward_terms <= PROOF_TERMS:
+        return spec
+    return replace(spec, batch=1, in_channels=spec.groups * min(spec.group_in, 2),
+                   out_channels=spec.groups * min(spec.group_out, 2))
+
+
+def instance_text(spec) -> str:
+    w = spec.window
+    return (f"x {spec.input_shape} (input {'x'.join(map(str, w.input))}), "
+            f"w {spec.weight_shape}, dy {spec.output_shape}")
+
+
+def conv_module(spec: ConvSpec, derivation: Derivation) -> str:
+    """The source text of the NumPy module for ``spec``, whose geometry ``derivation`` proved."""
+    w = spec.window
+    return render(
+        "conv.py.jinja",
+        rank=w.rank,
+        kernel=repr(w.kernel),
+        stride=repr(w.stride),
+        padding=repr(w.padding),
+        dilation=repr(w.dilation),
+        groups=spec.groups,
+        in_channels=spec.in_channels,
+        out_channels=spec.out_channels,
+        weight_shape=repr(spec.weight_shape),
+        spatial_names=SPATIAL_NAMES[w.rank],
+        strategy=input_gradient_strategy(spec),
+        proof_instance=instance_text(derivation.spec),
+        proof_lines=proof_lines(derivation),
+    )
+
+
+def generate(spec: ConvSpec) -> tuple[str, Derivation]:
+    """Prove the layer's identities (on :func:`proof_spec`) and render its module."""
+    derivation = run("conv", proof_spec(spec))
+    return conv_module(spec, derivation), derivation
