@@ -95,7 +95,7 @@ def main():
                 x = rng.standard_normal((n, cin, hw, hw)).astype(dtype)
                 w = rng.standard_normal((cout, cin, k, k)).astype(dtype)
                 dy = rng.standard_normal(module.forward(x, w).shape).astype(dtype)
-                ours = median_time(lambda: module.backward(dy, x, w), repeats)
+                ours = median_time(lambda m=module, a=(dy, x, w): m.backward(*a), repeats)
                 line = f"{str(config):34} {dtype:8} {1e3 * ours:9.2f}"
                 if torch is not None:
                     theirs = median_time(torch_backward(config, x, w, dy), repeats)

@@ -68,7 +68,7 @@ def main():
 
     print("== targets (median of", repeats, "runs) ==")
     for label, spec, target in TARGETS:
-        seconds = median_seconds(lambda: ours(spec), repeats)
+        seconds = median_seconds(lambda spec=spec: ours(spec), repeats)
         terms = ours(spec)
         verdict = "met" if seconds <= target else "MISSED"
         print(f"{label:36} terms {terms:>7,}  {seconds:7.3f} s  {verdict}")
@@ -76,7 +76,7 @@ def main():
     print("\n== scaling: 2-d input n x n, kernel 5x5 ==")
     points = []
     for spec in SERIES:
-        seconds = median_seconds(lambda: ours(spec), repeats)
+        seconds = median_seconds(lambda spec=spec: ours(spec), repeats)
         terms = ours(spec)
         points.append((terms, seconds))
         print(f"n = {spec.window.input[0]:3}  terms {terms:>7,}  {seconds:7.3f} s  "
@@ -93,8 +93,8 @@ def main():
 
     print("\n== baseline: sympy.diff per symbol on the SymPy expression of <G, O> ==")
     for spec in BASELINE:
-        base = median_seconds(lambda: brute_force_diff(spec), 1)
-        mine = median_seconds(lambda: ours(spec), repeats)
+        base = median_seconds(lambda spec=spec: brute_force_diff(spec), 1)
+        mine = median_seconds(lambda spec=spec: ours(spec), repeats)
         print(f"n = {spec.window.input[0]:3} k3  baseline {base:7.3f} s   symconv {mine:7.4f} s"
               f"   ratio {base / mine:6.0f}x")
 

@@ -27,8 +27,8 @@ def input_gradient_strategy(spec) -> str:
 
     >>> from symconv.spec import ConvSpec, WindowSpec
     >>> window = WindowSpec((8, 8), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
-    >>> input_gradient_strategy(ConvSpec(window, 8, 4)), input_gradient_strategy(ConvSpec(window, 4, 8))
-    ('transposed', 'col2im')
+    >>> [input_gradient_strategy(ConvSpec(window, cin, cout)) for cin, cout in ((8, 4), (4, 8))]
+    ['transposed', 'col2im']
     """
     if all(s == 1 for s in spec.window.stride) and spec.in_channels >= spec.out_channels:
         return "transposed"

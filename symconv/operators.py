@@ -32,7 +32,7 @@ def crop(array: np.ndarray, amounts: tuple[tuple[int, int], ...]) -> np.ndarray:
     >>> crop(np.arange(6).reshape(1, 6), ((1, 2),)).tolist()
     [[1, 2, 3]]
     """
-    lead, spatial = _split(array, len(amounts))
+    spatial = _split(array, len(amounts))[1]
     window = tuple(slice(lo, size - hi) for (lo, hi), size in zip(amounts, spatial))
     return array[(Ellipsis, *window)]
 

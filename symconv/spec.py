@@ -8,6 +8,7 @@ leftover ``r``) come from :mod:`symconv.arithmetic`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from symconv import arithmetic
 from symconv.errors import SpecError
 

@@ -1,4 +1,4 @@
-"""The two jinja2 environments: LaTeX (``\\VAR{}`` / ``\\BLOCK{}``) and plain text (Python, Markdown).
+"""The jinja2 environments: LaTeX (``\\VAR{}`` / ``\\BLOCK{}``) and plain text (Python, Markdown).
 
 Both use ``StrictUndefined`` (a missing value is an error, not an empty string), trimmed
 blocks and a kept trailing newline. Templates are named after the file they produce
@@ -23,8 +23,8 @@ def templates_dir() -> Path:
     raise FileNotFoundError("symconv templates are missing from the installation")
 
 
-_COMMON = dict(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-               keep_trailing_newline=True, autoescape=False)
+_COMMON = {"undefined": jinja2.StrictUndefined, "trim_blocks": True, "lstrip_blocks": True,
+           "keep_trailing_newline": True, "autoescape": False}
 
 
 @cache

@@ -25,8 +25,7 @@ import numpy as np
 
 from symconv import arithmetic
 from symconv.model import Identity, SymbolicForward
-from symconv.operators import (correlate, correlation_length, dilate, empty_polynomials, pad,
-                               rot180)
+from symconv.operators import correlate, correlation_length, dilate, empty_polynomials, pad, rot180
 from symconv.polynomial import monomial
 from symconv.spec import ConvSpec
 from symconv.symbols import SymbolArray
@@ -39,8 +38,11 @@ def input_channel(spec: ConvSpec, o: int, c_in_group: int) -> int:
     return (o // spec.group_out) * spec.group_in + c_in_group
 
 
-def window_reads(spec: ConvSpec) -> list[tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]]:
-    """Every ``(i, j, u)`` with ``u = s*i + d*j - p_lo`` inside the input (padding reads nothing)."""
+Index = tuple[int, ...]
+
+
+def window_reads(spec: ConvSpec) -> list[tuple[Index, Index, Index]]:
+    """Every ``(i, j, u)`` with ``u = s*i + d*j - p_lo`` inside the input (padding reads 0)."""
     w = spec.window
     per_axis = []
     for n, k, s, d, (lo, _), m in zip(w.input, w.kernel, w.stride, w.dilation, w.padding,
@@ -81,13 +83,14 @@ def weight_gradient(spec: ConvSpec, x: np.ndarray, g_dilated: np.ndarray,
     for o, c_in_group in product(range(spec.out_channels), range(spec.group_in)):
         c = input_channel(spec, o, c_in_group)
         for n in range(spec.batch):
-            correlate(x_padded[n, c], g_dilated[n, o], dilation=unit, step=spec.window.dilation, out=result[o, c_in_group])
+            correlate(x_padded[n, c], g_dilated[n, o], dilation=unit,
+                      step=spec.window.dilation, out=result[o, c_in_group])
     return result
 
 
 def input_gradient(spec: ConvSpec, g_dilated: np.ndarray, kernel: np.ndarray,
                    g_padding: tuple[tuple[int, int], ...]) -> np.ndarray:
-    """``dX[n, c] = sum_{o in group(c)} corr(pad(Gs[n, o], g_padding), kernel[o, c'])`` at dilation d.
+    """``dX[n, c] = sum_{o in group(c)} corr(pad(Gs[n, o], g_padding), kernel[o, c'])``, dilated.
 
     With ``kernel = rot180(W)`` and the full-convolution padding this is ``Gs * W``.
     """
