@@ -1,20 +1,28 @@
 """The ``symconv`` command line (DESIGN §3).
 
 Exit codes: 0 success, 1 an identity failed (or ``regenerate --check`` found drift),
-2 bad input — always one line on stderr, never a traceback.
+2 bad input — always one line on stderr, never a traceback. Every file is rendered in memory
+first and then written atomically, so a failure leaves no partial output.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
+from pathlib import Path
 
+from symconv.catalogue import drift, expected_files
 from symconv.codegen import generate
+from symconv.compile import CompileError, compile_pdf, latex_tool
 from symconv.errors import SpecError
-from symconv.options import conv_spec_from_options
+from symconv.options import add_layer_options, spec_from_options
 from symconv.output import write_atomically
 from symconv.pipeline import Derivation, run
+from symconv.render import latex_document, markdown_document, numpy_module, proof_json
+
+DEFAULT_OUTPUT = Path("symconv-out")
 
 
 class UsageError(Exception):
@@ -26,41 +34,30 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def add_layer_options(parser: argparse.ArgumentParser) -> None:
-    """The OPTIONS shared by ``prove``, ``latex`` and ``codegen``."""
-    parser.add_argument("--layer", default="conv", help="layer kind (default: conv)")
-    parser.add_argument("--input", default="3x3", help="spatial size, e.g. 7, 5x5, 4x4x4")
-    parser.add_argument("--kernel", default="2x2", help="kernel size per axis")
-    parser.add_argument("--stride", default="1", help="stride per axis")
-    parser.add_argument("--padding", default="0",
-                        help="padding per axis; 'low:high' for asymmetric, e.g. 0:1x1:0")
-    parser.add_argument("--dilation", default="1", help="dilation per axis")
-    parser.add_argument("--in-channels", type=int, default=1)
-    parser.add_argument("--out-channels", type=int, default=1)
-    parser.add_argument("--groups", type=int, default=1)
-    parser.add_argument("--batch", type=int, default=1)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="symconv", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="symconv", description="Derive, prove and render the backward pass "
+                     "of a CNN layer. With no command: the default example into ./symconv-out/.")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     prove = commands.add_parser("prove", help="derive and prove the backward identities")
     add_layer_options(prove)
     prove.add_argument("--json", action="store_true", help="print one JSON object")
+    latex = commands.add_parser("latex", help="write the derivation document")
+    add_layer_options(latex)
+    latex.add_argument("-o", "--output", required=True, help="the .tex (or .md) file to write")
+    latex.add_argument("--format", choices=("tex", "md"), default="tex")
+    latex.add_argument("--pdf", action="store_true", help="also compile the PDF with pdflatex")
     codegen = commands.add_parser("codegen", help="write a tested NumPy forward/backward module")
     add_layer_options(codegen)
     codegen.add_argument("-o", "--output", required=True, help="the .py file to write")
+    regenerate = commands.add_parser("regenerate", help="rewrite generated/ from the catalogue")
+    regenerate.add_argument("--check", action="store_true",
+                            help="write nothing; exit 1 listing stale, missing or extra files")
+    regenerate.add_argument("--root", default="generated", help="the folder (default: generated)")
     return parser
 
 
-def spec_from_options(options):
-    if options.layer != "conv":
-        raise SpecError("--layer", f"must be one of conv, got {options.layer!r}")
-    return conv_spec_from_options(options)
-
-
 def describe(derivation: Derivation) -> str:
-    """One line naming the layer geometry and its output size."""
+    """Two lines naming the layer geometry and its output size."""
     spec = derivation.spec
     w = spec.window
 
@@ -94,6 +91,16 @@ def prove_report(derivation: Derivation) -> str:
     return "\n".join(lines)
 
 
+def proven_or_report(options) -> Derivation | None:
+    """Run the derivation; on a failed identity print the report to stderr and return None."""
+    derivation = run(options.layer, spec_from_options(options))
+    if derivation.proven:
+        return derivation
+    print(prove_report(derivation), file=sys.stderr)
+    print("symconv: error: an identity failed; nothing was written", file=sys.stderr)
+    return None
+
+
 def command_prove(options) -> int:
     derivation = run(options.layer, spec_from_options(options))
     if options.json:
@@ -103,18 +110,12 @@ def command_prove(options) -> int:
     return 0 if derivation.proven else 1
 
 
-def failure(derivation: Derivation) -> int:
-    """Print the proof report to stderr and return exit code 1."""
-    print(prove_report(derivation), file=sys.stderr)
-    print("symconv: error: an identity failed; nothing was written", file=sys.stderr)
-    return 1
-
-
 def command_codegen(options) -> int:
     spec = spec_from_options(options)
     source, derivation = generate(spec)
     if not derivation.proven:
-        return failure(derivation)
+        print(prove_report(derivation), file=sys.stderr)
+        return 1
     path = write_atomically(options.output, source)
     print(f"wrote {path}: forward(x, w, b=None), backward(dy, x, w) -> (dx, dw, db)")
     print(f"identities proven exactly on x {derivation.spec.input_shape}, "
@@ -122,7 +123,70 @@ def command_codegen(options) -> int:
     return 0
 
 
-COMMANDS = {"prove": command_prove, "codegen": command_codegen}
+def command_latex(options) -> int:
+    output = Path(options.output)
+    if options.format == "md" and options.pdf:
+        raise SpecError("--pdf", "applies to --format tex only")
+    if options.pdf:
+        latex_tool()  # refuse before any work when pdflatex is missing
+    derivation = proven_or_report(options)
+    if derivation is None:
+        return 1
+    if options.format == "md":
+        files = markdown_document(derivation, output.stem)
+        for name in sorted(files):
+            print(f"wrote {write_atomically(output.with_name(name), files[name])}")
+        return 0
+    tex = latex_document(derivation)
+    if options.pdf:
+        pdf = compile_pdf(tex, output.with_suffix(".pdf"))
+    print(f"wrote {write_atomically(output, tex)}")
+    if options.pdf:
+        print(f"wrote {pdf}")
+    return 0
+
+
+def command_regenerate(options) -> int:
+    root = Path(options.root)
+    expected = expected_files()
+    if options.check:
+        found = drift(root, expected)
+        problems = [f"{kind}: {root / path}" for kind, paths in found.items() for path in paths]
+        for line in problems:
+            print(line)
+        print(f"{root}: {len(expected)} files, "
+              + ("up to date" if not problems else f"{len(problems)} differ"))
+        return 1 if problems else 0
+    for path in drift(root, expected)["extra"]:
+        (root / path).unlink()
+    for path, content in sorted(expected.items()):
+        write_atomically(root / path, content)
+    print(f"wrote {len(expected)} files under {root}/")
+    return 0
+
+
+def command_default(_options) -> int:
+    """The main job: the default example (3x3 input, 2x2 kernel), every artifact."""
+    options = build_parser().parse_args(["prove"])
+    derivation = proven_or_report(options)
+    if derivation is None:
+        return 1
+    print(prove_report(derivation))
+    files = {"derivation.tex": latex_document(derivation), "conv.py": numpy_module(derivation),
+             "proof.json": proof_json(derivation),
+             **markdown_document(derivation, "derivation")}
+    written = [write_atomically(DEFAULT_OUTPUT / name, content)
+               for name, content in sorted(files.items())]
+    if shutil.which("pdflatex"):
+        written.append(compile_pdf(files["derivation.tex"], DEFAULT_OUTPUT / "derivation.pdf"))
+    else:
+        print("pdflatex not found: skipped derivation.pdf (the .tex compiles with pdflatex)")
+    print("wrote " + ", ".join(str(path) for path in sorted(written)))
+    return 0
+
+
+COMMANDS = {"prove": command_prove, "codegen": command_codegen, "latex": command_latex,
+            "regenerate": command_regenerate, None: command_default}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,6 +195,13 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[options.command](options)
     except (UsageError, SpecError) as error:
         print(f"symconv: error: {error}", file=sys.stderr)
+        return 2
+    except CompileError as error:
+        print(f"symconv: error: pdflatex failed: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"symconv: error: {error.filename or ''}: {error.strerror or error}",
+              file=sys.stderr)
         return 2
 
 

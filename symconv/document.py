@@ -258,9 +258,11 @@ def document_context(derivation: Derivation) -> dict:
         "figures": figures(spec, derivation, x_full, g_quad, rows),
         "colours": [(kind, colour.lstrip("#").upper()) for kind, colour in COLOURS.items()],
         "legend": LEGEND,
+        "proof_method_plain": METHOD,
         "proof": {
             "method": escape(METHOD),
-            "results": [{"name": r.name, "statement": escape(r.statement), "elements": r.elements,
+            "results": [{"name": r.name, "statement": escape(r.statement),
+                         "statement_plain": r.statement, "elements": r.elements,
                          "terms": r.terms, "proven": r.proven} for r in derivation.results],
             "proven": derivation.proven,
         },

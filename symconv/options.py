@@ -6,9 +6,11 @@ every axis of ``--input``.
 
 from __future__ import annotations
 
+import argparse
 import re
 
 from symconv.errors import SpecError
+from symconv.layers import LAYERS
 from symconv.spec import ConvSpec, WindowSpec
 
 _INT = re.compile(r"[0-9]{1,6}")
@@ -81,3 +83,33 @@ def conv_spec_from_options(options) -> ConvSpec:
         groups=options.groups,
         batch=options.batch,
     )
+
+
+def add_layer_options(parser: argparse.ArgumentParser) -> None:
+    """The OPTIONS shared by ``prove``, ``latex`` and ``codegen`` (DESIGN §3)."""
+    parser.add_argument("--layer", default="conv", help="layer kind (default: conv)")
+    parser.add_argument("--input", default="3x3", help="spatial size, e.g. 7, 5x5, 4x4x4")
+    parser.add_argument("--kernel", default="2x2", help="kernel size per axis")
+    parser.add_argument("--stride", default="1", help="stride per axis")
+    parser.add_argument("--padding", default="0",
+                        help="padding per axis; 'low:high' for asymmetric, e.g. 0:1x1:0")
+    parser.add_argument("--dilation", default="1", help="dilation per axis")
+    parser.add_argument("--in-channels", type=int, default=1)
+    parser.add_argument("--out-channels", type=int, default=1)
+    parser.add_argument("--groups", type=int, default=1)
+    parser.add_argument("--batch", type=int, default=1)
+
+
+def spec_from_options(options):
+    """The validated spec of the layer named by ``options.layer``."""
+    if options.layer not in LAYERS:
+        raise SpecError("--layer", f"must be one of {', '.join(LAYERS)}, got {options.layer!r}")
+    return conv_spec_from_options(options)
+
+
+def spec_from_arguments(arguments: str):
+    """``(layer, spec)`` from an option string such as ``"--input 5x5 --kernel 3"``."""
+    parser = argparse.ArgumentParser(add_help=False)
+    add_layer_options(parser)
+    options = parser.parse_args(arguments.split())
+    return options.layer, spec_from_options(options)
