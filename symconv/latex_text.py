@@ -6,6 +6,8 @@ printer on the hot path, which keeps a 32x32 document well under a second.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from symconv.polynomial import Polynomial
@@ -14,8 +16,8 @@ from symconv.symbols import ZERO
 _SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
             "#": r"\#", "^": r"\^{}", "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}"}
 
-LINE_CHARACTERS = 72
-"""A displayed line holds terms up to about this much LaTeX source (about 11 cm printed)."""
+LINE_CHARACTERS = 40
+"""A displayed line holds terms up to this printed width (about 12 cm)."""
 MAX_TERMS_SHOWN = 12
 MATRIX_LIMIT = 9
 
@@ -63,16 +65,38 @@ def sum_lines(poly: Polynomial, key) -> tuple[list[str], int]:
     return wrap(terms), count
 
 
+def printed_width(latex: str) -> float:
+    """Approximate printed width in units of one italic capital (about 0.3 cm at 11pt).
+
+    Script characters count 0.6, a stacked super- and subscript takes the wider of the two,
+    a binary ``+`` with its spaces 1.7, a command such as ``\\cdot`` one unit.
+
+    >>> printed_width("G_{0,0} X_{0,0}"), printed_width("G^{(0)}_{1,2} X^{(0)}_{0,3}")
+    (5.6, 5.6)
+    >>> printed_width("a + b")
+    3.7
+    """
+    def stacked(match):
+        return "~" * max(len(match.group(1)), len(match.group(2)))
+
+    text = re.sub(r"\^\{([^}]*)\}_\{([^}]*)\}", stacked, latex)
+    text = re.sub(r"[_^]\{([^}]*)\}", lambda m: "~" * len(m.group(1)), text)
+    text = re.sub(r"\\[A-Za-z]+", "#", text).replace(" ", "").replace("{", "").replace("}", "")
+    pluses = text.count("+")
+    scripts = text.count("~")
+    return round(len(text) - pluses - scripts + 1.7 * pluses + 0.6 * scripts, 2)
+
+
 def wrap(terms: list[str], width: int = LINE_CHARACTERS) -> list[str]:
-    """Join terms with ``+`` into lines of at most ``width`` source characters (one term may
+    """Join terms with ``+`` into lines of at most ``width`` printed characters (one term may
     exceed it alone).
 
-    >>> wrap(["a", "b", "c"], width=5)
+    >>> wrap(["a", "b", "c"], width=4)
     ['a + b', 'c']
     """
     lines, current = [], []
     for term in terms:
-        if current and len(" + ".join([*current, term])) > width:
+        if current and printed_width(" + ".join([*current, term])) > width:
             lines.append(" + ".join(current))
             current = []
         current.append(term)

@@ -1,0 +1,84 @@
+"""Time rendering and compiling the derivation document of a 32x32 input, 3x3 kernel layer.
+
+Usage: python benchmarks/bench_documents.py [--repeats 3]
+
+Targets (documents issue): render < 2 s, compile < 30 s. Rendering includes the derivation
+and proof. The baseline, measured in the same run, prints the same displayed sums with
+SymPy's LaTeX printer (sympy.latex of the SymPy expression) instead of joining names.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sympy
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from symconv.compile import compile_pdf  # noqa: E402
+from symconv.document import example_positions  # noqa: E402
+from symconv.latex_text import sum_lines, symbol_key  # noqa: E402
+from symconv.options import spec_from_arguments  # noqa: E402
+from symconv.pipeline import run  # noqa: E402
+from symconv.polynomial import to_sympy  # noqa: E402
+from symconv.render import latex_document  # noqa: E402
+
+OPTIONS = "--input 32x32 --kernel 3x3"
+
+
+def render():
+    return latex_document(run(*spec_from_arguments(OPTIONS)))
+
+
+def displayed_polynomials(derivation):
+    """The sums the document writes out: forward examples, dW and dX examples, db."""
+    spec = derivation.spec
+    polys = [derivation.forward.output[(0, 0, *i)] for i in example_positions(spec.window.output)]
+    polys += [derivation.gradients["W"][(0, 0, *j)] for j in example_positions(spec.window.kernel)]
+    polys += [derivation.gradients["X"][(0, 0, *u)] for u in example_positions(spec.window.input)]
+    return polys + [derivation.gradients["b"][0]]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    repeats = parser.parse_args().repeats
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        tex = render()
+        times.append(time.perf_counter() - start)
+    print(f"render {OPTIONS}: median {statistics.median(times):.3f} s over {repeats} "
+          f"({len(tex):,} characters; target < 2 s)")
+
+    derivation = run(*spec_from_arguments(OPTIONS))
+    polys = displayed_polynomials(derivation)
+    key = symbol_key({s: (0, s.name) for p in polys for m in p for s in m})
+    start = time.perf_counter()
+    for poly in polys:
+        sum_lines(poly, key)
+    ours = time.perf_counter() - start
+    start = time.perf_counter()
+    for poly in polys:
+        sympy.latex(to_sympy(poly))
+    baseline = time.perf_counter() - start
+    print(f"the displayed sums: joining names {1e3 * ours:.1f} ms, sympy.latex "
+          f"{1e3 * baseline:.1f} ms ({baseline / ours:.0f}x slower)")
+
+    if shutil.which("pdflatex"):
+        with tempfile.TemporaryDirectory() as folder:
+            start = time.perf_counter()
+            compile_pdf(tex, Path(folder) / "big.pdf")
+            print(f"compile: {time.perf_counter() - start:.2f} s (target < 30 s)")
+    else:
+        print("compile: skipped, pdflatex not installed")
+
+
+if __name__ == "__main__":
+    main()

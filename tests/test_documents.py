@@ -1,0 +1,154 @@
+"""Derivation documents, the golden record in generated/, and the default example."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from symconv.catalogue import CASES, drift, expected_files
+from symconv.cli import main
+from symconv.options import spec_from_arguments
+from symconv.pipeline import run
+from symconv.render import latex_document, markdown_document
+from tests import loop_reference
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATED = ROOT / "generated"
+
+
+def require_pdflatex():
+    """Skip locally without pdflatex; in CI (CI=true) its absence is a failure."""
+    if shutil.which("pdflatex"):
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail("pdflatex is missing in CI: .ci/run should have installed TeX Live")
+    pytest.skip("pdflatex not installed")
+
+
+@pytest.fixture(scope="module")
+def expected():
+    return expected_files()
+
+
+def test_golden_record_is_current(expected):
+    assert drift(GENERATED, expected) == {"stale": [], "missing": [], "extra": []}
+
+
+def test_regenerate_check_lists_drift_and_writes_nothing(tmp_path, capsys):
+    root = tmp_path / "generated"
+    shutil.copytree(GENERATED, root, ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "classic-3x3-k2" / "conv.py").write_text("# edited\n")
+    (root / "1d-7-k3-s2-p1" / "proof.json").unlink()
+    (root / "stray.txt").write_text("not from the catalogue\n")
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    assert main(["regenerate", "--check", "--root", str(root)]) == 1
+    out = capsys.readouterr().out
+    assert "stale: " in out and "classic-3x3-k2/conv.py" in out
+    assert "missing: " in out and "1d-7-k3-s2-p1/proof.json" in out
+    assert "extra: " in out and "stray.txt" in out
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+    assert main(["regenerate", "--root", str(root)]) == 0
+    assert main(["regenerate", "--check", "--root", str(root)]) == 0
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden_module_runs_and_matches_the_loops(case):
+    path = GENERATED / case / "conv.py"
+    loader = importlib.util.spec_from_file_location(f"golden_{case.replace('-', '_')}", path)
+    module = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(module)
+    _, spec = spec_from_arguments(CASES[case])
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(spec.input_shape)
+    w = rng.standard_normal(spec.weight_shape)
+    dy = rng.standard_normal(module.forward(x, w).shape)
+    geometry = (spec.window.stride, spec.window.padding, spec.window.dilation, spec.groups)
+    for got, want in zip(module.backward(dy, x, w),
+                         loop_reference.conv_backward(dy, x, w, *geometry)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden_tex_compiles(case, tmp_path):
+    require_pdflatex()
+    shutil.copy(GENERATED / case / "derivation.tex", tmp_path)
+    process = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                              "derivation.tex"], cwd=tmp_path, capture_output=True, text=True,
+                             stdin=subprocess.DEVNULL, timeout=180, check=False)
+    assert process.returncode == 0, process.stdout[-2000:]
+    log = (tmp_path / "derivation.log").read_text(errors="replace")
+    assert "Overfull \\hbox" not in log, "something runs off the page"
+
+
+@pytest.mark.latex
+def test_latex_command_with_awkward_output_name(tmp_path, capsys):
+    require_pdflatex()
+    target = tmp_path / "my notes_100%&#$" / "conv {v2}.tex"
+    assert main(["latex", "--input", "5x5", "--kernel", "3", "--stride", "2", "--padding", "1",
+                 "-o", str(target), "--pdf"]) == 0
+    assert target.read_text().startswith("\\documentclass")
+    pdf = target.with_suffix(".pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert str(pdf) in capsys.readouterr().out
+
+
+def test_latex_document_is_deterministic_and_escapes_statements():
+    derivation = run(*spec_from_arguments("--input 6x6 --kernel 3 --stride 2"))
+    tex = latex_document(derivation)
+    assert tex == latex_document(run(*spec_from_arguments(
+        "--input 6x6 --kernel 3 --stride 2")))
+    assert r"(p\_lo, p\_hi - r)" in tex      # statements reach LaTeX escaped
+    assert "output\\_padding" in tex          # the leftover section is present (r > 0)
+    for section in ("Warm-up", "The forward pass", "The chain rule", "valid cross-correlation",
+                    "full convolution", "spray and gather", "zeros are inserted",
+                    "What was proven"):
+        assert section in tex, section
+
+
+def test_markdown_has_math_and_svg_figures(tmp_path):
+    assert main(["latex", "--input", "7", "--kernel", "3", "--stride", "2", "--format", "md",
+                 "-o", str(tmp_path / "page.md")]) == 0
+    page = (tmp_path / "page.md").read_text()
+    assert page.count("$$") % 2 == 0 and "\\begin{aligned}" in page
+    figures = sorted(p.name for p in tmp_path.glob("*.svg"))
+    assert figures == ["page-gradient.svg", "page-input.svg", "page-kernel-rot180.svg",
+                       "page-kernel.svg"]
+    for name in figures:
+        assert f"({name})" in page
+        root = ET.parse(tmp_path / name).getroot()
+        assert root.tag.endswith("svg") and len(root) > 3
+
+
+def test_markdown_is_deterministic():
+    derivation = run(*spec_from_arguments("--input 4x4x4 --kernel 2 --stride 2"))
+    assert markdown_document(derivation, "d") == markdown_document(derivation, "d")
+
+
+def test_pdf_with_markdown_is_refused(tmp_path, capsys):
+    assert main(["latex", "--format", "md", "--pdf", "-o", str(tmp_path / "a.md")]) == 2
+    assert capsys.readouterr().err == "symconv: error: --pdf: applies to --format tex only\n"
+    assert not list(tmp_path.iterdir())
+
+
+def test_default_command_writes_every_artifact(tmp_path):
+    process = subprocess.run([sys.executable, "-m", "symconv"], cwd=tmp_path,
+                             capture_output=True, text=True, check=False,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert process.returncode == 0, process.stderr
+    out = tmp_path / "symconv-out"
+    names = {p.name for p in out.iterdir()}
+    assert {"derivation.tex", "derivation.md", "conv.py", "proof.json",
+            "derivation-input.svg"} <= names
+    assert ("derivation.pdf" in names) == bool(shutil.which("pdflatex"))
+    assert "all 3 identities proven" in process.stdout
+    assert (out / "derivation.tex").read_text() == (GENERATED / "classic-3x3-k2"
+                                                    / "derivation.tex").read_text()
