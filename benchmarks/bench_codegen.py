@@ -23,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from symconv.codegen import generate  # noqa: E402
+from symconv.render import generate  # noqa: E402
 from symconv.spec import ConvSpec, WindowSpec  # noqa: E402
 from tests.loop_reference import conv_backward  # noqa: E402
 
@@ -36,7 +36,7 @@ def generated_module(config, directory):
     """Generate (and prove) the module for ``config`` and import it."""
     _, cin, hw, cout, k, s, p, d = config
     window = WindowSpec((hw, hw), (k, k), (s, s), ((p, p),) * 2, (d, d))
-    source, derivation = generate(ConvSpec(window, cin, cout, 1, 1))
+    source, derivation = generate("conv", ConvSpec(window, cin, cout, 1, 1))
     assert derivation.proven
     path = Path(directory) / f"conv_{'_'.join(map(str, config))}.py"
     path.write_text(source)

@@ -14,13 +14,12 @@ import sys
 from pathlib import Path
 
 from symconv.catalogue import drift, expected_files
-from symconv.codegen import generate
 from symconv.compile import CompileError, compile_pdf, latex_tool
 from symconv.errors import SpecError
 from symconv.options import add_layer_options, spec_from_options
 from symconv.output import write_atomically
 from symconv.pipeline import Derivation, run
-from symconv.render import latex_document, markdown_document, numpy_module, proof_json
+from symconv.render import generate, latex_document, markdown_document, numpy_module, proof_json
 
 DEFAULT_OUTPUT = Path("symconv-out")
 
@@ -56,24 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def describe(derivation: Derivation) -> str:
-    """Two lines naming the layer geometry and its output size."""
-    spec = derivation.spec
-    w = spec.window
-
-    def axes(values):
-        return "x".join(str(v) for v in values)
-
-    padding = "x".join(f"{lo}:{hi}" if lo != hi else str(lo) for lo, hi in w.padding)
-    return (f"conv {w.rank}-d: input {axes(w.input)}, kernel {axes(w.kernel)}, "
-            f"stride {axes(w.stride)}, padding {padding}, dilation {axes(w.dilation)}, "
-            f"channels {spec.in_channels}->{spec.out_channels}, groups {spec.groups}, "
-            f"batch {spec.batch}\noutput {axes(w.output)}, leftover r = {axes(w.leftover)}")
-
-
 def prove_report(derivation: Derivation) -> str:
     """The human-readable proof report: one line per identity, then a verdict."""
-    lines = [describe(derivation)]
+    lines = [derivation.spec.summary()]
     for result in derivation.results:
         verdict = "proven" if result.proven else "FAILED"
         lines.append(f"  {verdict:6}  {result.name}  {result.elements:>7} elements "
@@ -111,8 +95,7 @@ def command_prove(options) -> int:
 
 
 def command_codegen(options) -> int:
-    spec = spec_from_options(options)
-    source, derivation = generate(spec)
+    source, derivation = generate(options.layer, spec_from_options(options))
     if not derivation.proven:
         print(prove_report(derivation), file=sys.stderr)
         return 1

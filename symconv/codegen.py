@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from symconv.pipeline import Derivation, run
+from symconv.pipeline import Derivation
 from symconv.spec import ConvSpec
 from symconv.templating import render
 
@@ -86,8 +86,3 @@ def conv_module(spec: ConvSpec, derivation: Derivation) -> str:
         proof_lines=proof_lines(derivation),
     )
 
-
-def generate(spec: ConvSpec) -> tuple[str, Derivation]:
-    """Prove the layer's identities (on :func:`proof_spec`) and render its module."""
-    derivation = run("conv", proof_spec(spec))
-    return conv_module(spec, derivation), derivation

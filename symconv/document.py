@@ -40,7 +40,6 @@ from symconv.latex_text import (
 )
 from symconv.operators import dilate, pad, rot180
 from symconv.pipeline import Derivation
-from symconv.prove import METHOD
 from symconv.warmup import scalar_chain_rule
 
 AXIS_NAMES = {1: ["length"], 2: ["height", "width"], 3: ["depth", "height", "width"]}
@@ -258,9 +257,9 @@ def document_context(derivation: Derivation) -> dict:
         "figures": figures(spec, derivation, x_full, g_quad, rows),
         "colours": [(kind, colour.lstrip("#").upper()) for kind, colour in COLOURS.items()],
         "legend": LEGEND,
-        "proof_method_plain": METHOD,
+        "proof_method_plain": derivation.results[0].method,
         "proof": {
-            "method": escape(METHOD),
+            "method": escape(derivation.results[0].method),
             "results": [{"name": r.name, "statement": escape(r.statement),
                          "statement_plain": r.statement, "elements": r.elements,
                          "terms": r.terms, "proven": r.proven} for r in derivation.results],

@@ -10,8 +10,8 @@ import argparse
 import re
 
 from symconv.errors import SpecError
-from symconv.layers import LAYERS
-from symconv.spec import ConvSpec, WindowSpec
+from symconv.layers import LAYERS, layer_module
+from symconv.spec import WindowSpec
 
 _INT = re.compile(r"[0-9]{1,6}")
 
@@ -73,38 +73,62 @@ def window_from_options(input_: str, kernel: str, stride: str, padding: str,
     )
 
 
-def conv_spec_from_options(options) -> ConvSpec:
-    """The :class:`ConvSpec` described by parsed command-line ``options``."""
-    return ConvSpec(
-        window=window_from_options(options.input, options.kernel, options.stride,
-                                   options.padding, options.dilation),
-        in_channels=options.in_channels,
-        out_channels=options.out_channels,
-        groups=options.groups,
-        batch=options.batch,
-    )
+def given(options, name: str, default):
+    """The option's value, or ``default`` when it was not given."""
+    value = getattr(options, name, None)
+    return default if value is None else value
+
+
+def window_options(options, kernel_default: str = "2x2", stride_default: str | None = None,
+                   dilation: bool = True) -> WindowSpec:
+    """The window geometry from the options; pooling defaults the stride to the kernel."""
+    kernel = given(options, "kernel", kernel_default)
+    return window_from_options(given(options, "input", "3x3"), kernel,
+                               given(options, "stride", stride_default or "1"),
+                               given(options, "padding", "0"),
+                               given(options, "dilation", "1") if dilation else "1")
+
+
+# option name -> (flag, help); every layer accepts the subset it lists in OPTIONS
+OPTION_HELP = {
+    "input": ("--input", "spatial size, e.g. 7, 5x5, 4x4x4 (default 3x3)"),
+    "kernel": ("--kernel", "kernel or pooling window per axis (default 2x2)"),
+    "stride": ("--stride", "stride per axis (default 1; pooling: the kernel)"),
+    "padding": ("--padding", "zero padding per axis; 'low:high' for asymmetric, e.g. 0:1x1:0"),
+    "dilation": ("--dilation", "spacing between kernel taps (default 1)"),
+    "in_channels": ("--in-channels", "input channels (default 1)"),
+    "out_channels": ("--out-channels", "output channels (default 1)"),
+    "groups": ("--groups", "channel groups (default 1)"),
+    "batch": ("--batch", "batch size (default 1)"),
+    "in_features": ("--in-features", "linear: input features (default 3)"),
+    "out_features": ("--out-features", "linear: output features (default 2)"),
+    "classes": ("--classes", "softmax-ce: number of classes (default 3)"),
+}
+INTEGER_OPTIONS = {"in_channels", "out_channels", "groups", "batch", "in_features",
+                   "out_features", "classes"}
 
 
 def add_layer_options(parser: argparse.ArgumentParser) -> None:
     """The OPTIONS shared by ``prove``, ``latex`` and ``codegen`` (DESIGN §3)."""
-    parser.add_argument("--layer", default="conv", help="layer kind (default: conv)")
-    parser.add_argument("--input", default="3x3", help="spatial size, e.g. 7, 5x5, 4x4x4")
-    parser.add_argument("--kernel", default="2x2", help="kernel size per axis")
-    parser.add_argument("--stride", default="1", help="stride per axis")
-    parser.add_argument("--padding", default="0",
-                        help="padding per axis; 'low:high' for asymmetric, e.g. 0:1x1:0")
-    parser.add_argument("--dilation", default="1", help="dilation per axis")
-    parser.add_argument("--in-channels", type=int, default=1)
-    parser.add_argument("--out-channels", type=int, default=1)
-    parser.add_argument("--groups", type=int, default=1)
-    parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--layer", default="conv",
+                        help=f"one of {', '.join(LAYERS)} (default: conv)")
+    for name, (flag, text) in OPTION_HELP.items():
+        parser.add_argument(flag, dest=name, type=int if name in INTEGER_OPTIONS else str,
+                            default=None, help=text)
+    parser.add_argument("--count-include-pad", dest="count_include_pad", default=None,
+                        action=argparse.BooleanOptionalAction,
+                        help="avgpool: divide by the whole window, padding included "
+                             "(default: yes, like PyTorch)")
 
 
 def spec_from_options(options):
-    """The validated spec of the layer named by ``options.layer``."""
-    if options.layer not in LAYERS:
-        raise SpecError("--layer", f"must be one of {', '.join(LAYERS)}, got {options.layer!r}")
-    return conv_spec_from_options(options)
+    """The validated spec of ``options.layer``; options that layer does not have are refused."""
+    module = layer_module(options.layer)
+    for name in [*OPTION_HELP, "count_include_pad"]:
+        if getattr(options, name, None) is not None and name not in module.OPTIONS:
+            flag = "--" + name.replace("_", "-")
+            raise SpecError(flag, f"does not apply to --layer {options.layer}")
+    return module.spec_from_options(options)
 
 
 def spec_from_arguments(arguments: str):

@@ -16,7 +16,7 @@ from symconv.derive import derive
 from symconv.errors import SpecError
 from symconv.layers import layer_module
 from symconv.model import Identity, SymbolicForward
-from symconv.prove import METHOD, IdentityResult, check
+from symconv.prove import IdentityResult, check
 
 MAX_SYMBOLIC_TERMS = 3_000_000
 """Refuse instances whose forward pass has more products than this (minutes of work)."""
@@ -40,14 +40,13 @@ class Derivation:
 
     @property
     def terms(self) -> int:
-        """Number of terms in ``<G, O>`` without bias, i.e. products W * X read by the forward."""
-        return sum(len(poly) for poly in self.forward.output.flat) - self.forward.output.size
+        """The size of the forward pass, as the spec counts it (products W * X for conv)."""
+        return self.spec.forward_terms
 
     def report(self) -> dict:
         return {
             "layer": self.layer,
             "spec": self.spec.as_dict(),
-            "method": METHOD,
             "proven": self.proven,
             "identities": [result.as_dict() for result in self.results],
         }
@@ -56,16 +55,16 @@ class Derivation:
 def run(layer: str, spec) -> Derivation:
     """Derive and prove every identity of ``layer`` on the instance ``spec``."""
     module = layer_module(layer)
-    budget = getattr(spec, "forward_terms", 0)
-    if budget > MAX_SYMBOLIC_TERMS:
-        raise SpecError("--input", f"instance has {budget:,} forward products; the symbolic "
-                                   f"limit is {MAX_SYMBOLIC_TERMS:,} (use a smaller instance)")
+    budget, limit = spec.forward_terms, getattr(module, "MAX_TERMS", MAX_SYMBOLIC_TERMS)
+    if budget > limit:
+        raise SpecError(spec.size_option, f"instance has {budget:,} forward terms; the "
+                                          f"symbolic limit for --layer {layer} is {limit:,}")
     seconds = {}
     start = time.perf_counter()
     forward = module.symbolic_forward(spec)
     seconds["forward"] = time.perf_counter() - start
     start = time.perf_counter()
-    gradients = derive(forward)
+    gradients = getattr(module, "derive", derive)(forward)
     seconds["derive"] = time.perf_counter() - start
     start = time.perf_counter()
     identities = module.identities(spec, forward)

@@ -14,7 +14,15 @@ import numpy as np
 from symconv.model import Identity
 from symconv.polynomial import to_sympy
 
-METHOD = "canonical term-dictionary comparison (the expanded difference is identically zero)"
+
+def show(entry) -> str:
+    """Readable text of one entry: a polynomial, a case table of them, or a SymPy expression."""
+    if isinstance(entry, dict) and all(isinstance(v, dict) for v in entry.values()) and entry \
+            and not all(isinstance(k, tuple) for k in entry):
+        return "{" + ", ".join(f"{case}: {show(value)}" for case, value in entry.items()) + "}"
+    if isinstance(entry, dict):
+        return str(to_sympy(entry))
+    return str(entry)
 
 
 @dataclass
@@ -33,6 +41,7 @@ class IdentityResult:
     name: str
     wrt: str
     statement: str
+    method: str
     elements: int
     terms: int
     proven: bool
@@ -43,6 +52,7 @@ class IdentityResult:
         result = {
             "name": self.name,
             "statement": self.statement,
+            "method": self.method,
             "elements": self.elements,
             "terms": self.terms,
             "proven": self.proven,
@@ -58,17 +68,15 @@ class IdentityResult:
 
 def check(identity: Identity, derived: np.ndarray) -> IdentityResult:
     """Compare ``derived`` with ``identity.closed`` entry by entry; stop at the first mismatch."""
+    head = (identity.name, identity.wrt, identity.statement, identity.method)
     if derived.shape != identity.closed.shape:
         mismatch = Mismatch((), f"shape {derived.shape}", f"shape {identity.closed.shape}")
-        return IdentityResult(identity.name, identity.wrt, identity.statement, 0, 0, False,
-                              mismatch=mismatch)
+        return IdentityResult(*head, 0, 0, False, mismatch=mismatch)
     terms = 0
     for position, (left, right) in enumerate(zip(derived.flat, identity.closed.flat)):
-        if left != right:
+        if not identity.equal(left, right):
             index = tuple(int(i) for i in np.unravel_index(position, derived.shape))
-            mismatch = Mismatch(index, str(to_sympy(left)), str(to_sympy(right)))
-            return IdentityResult(identity.name, identity.wrt, identity.statement,
-                                  position + 1, terms, False, mismatch=mismatch)
-        terms += len(left)
-    return IdentityResult(identity.name, identity.wrt, identity.statement,
-                          derived.size, terms, True)
+            mismatch = Mismatch(index, show(left), show(right))
+            return IdentityResult(*head, position + 1, terms, False, mismatch=mismatch)
+        terms += len(left) if isinstance(left, dict) else 1
+    return IdentityResult(*head, derived.size, terms, True)

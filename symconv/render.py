@@ -8,29 +8,37 @@ from __future__ import annotations
 
 import json
 
-from symconv.codegen import conv_module
-from symconv.document import document_context
-from symconv.pipeline import Derivation
+from symconv.layers import layer_module
+from symconv.pipeline import Derivation, run
 from symconv.templating import render
 
 
 def latex_document(derivation: Derivation) -> str:
     """The complete, compilable LaTeX derivation document."""
-    return render("derivation.tex.jinja", **document_context(derivation))
+    template, context = layer_module(derivation.layer).document(derivation)
+    return render(f"{template}.tex.jinja", **context)
 
 
 def markdown_document(derivation: Derivation, stem: str) -> dict[str, str]:
     """``{file name: content}``: ``<stem>.md`` and its SVG figures ``<stem>-<figure>.svg``."""
-    context = document_context(derivation)
-    files = {f"{stem}-{grid.name}.svg": render("figure.svg.jinja", grid=grid,
-                                               colours=dict(context["colours"]))
+    template, context = layer_module(derivation.layer).document(derivation)
+    colours = dict(context["colours"])
+    files = {f"{stem}-{grid.name}.svg": render("figure.svg.jinja", grid=grid, colours=colours)
              for grid in context["figures"]}
-    files[f"{stem}.md"] = render("derivation.md.jinja", stem=stem, **context)
+    files[f"{stem}.md"] = render(f"{template}.md.jinja", stem=stem, **context)
     return files
 
 
 def numpy_module(derivation: Derivation) -> str:
-    return conv_module(derivation.spec, derivation)
+    """The NumPy module of the layer the derivation proved."""
+    return layer_module(derivation.layer).module_source(derivation.spec, derivation)
+
+
+def generate(layer: str, spec) -> tuple[str, Derivation]:
+    """Prove the layer's identities (on its proof instance) and render its NumPy module."""
+    module = layer_module(layer)
+    derivation = run(layer, module.proof_spec(spec))
+    return module.module_source(spec, derivation), derivation
 
 
 def proof_json(derivation: Derivation) -> str:

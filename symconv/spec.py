@@ -26,6 +26,16 @@ def require_positive(parameter: str, values, limit: int) -> None:
             raise SpecError(parameter, f"must be at most {limit}, got {value}")
 
 
+def axes_text(values) -> str:
+    """``(5, 5)`` -> ``"5x5"``."""
+    return "x".join(str(v) for v in values)
+
+
+def padding_text(padding) -> str:
+    """``((1, 1), (0, 2))`` -> ``"1x0:2"``."""
+    return "x".join(f"{lo}:{hi}" if lo != hi else str(lo) for lo, hi in padding)
+
+
 @dataclass(frozen=True)
 class WindowSpec:
     """Geometry of a sliding window over ``len(input)`` spatial axes (1, 2 or 3).
@@ -157,6 +167,17 @@ class ConvSpec:
                                            w.output):
             reads *= sum(0 <= s * i + d * j - lo < n for i in range(m) for j in range(k))
         return self.batch * self.out_channels * self.group_in * reads
+
+    size_option = "--input"
+
+    def summary(self) -> str:
+        """Two lines naming the geometry and the output size."""
+        w = self.window
+        return (f"conv {w.rank}-d: input {axes_text(w.input)}, kernel {axes_text(w.kernel)}, "
+                f"stride {axes_text(w.stride)}, padding {padding_text(w.padding)}, "
+                f"dilation {axes_text(w.dilation)}, channels {self.in_channels}->"
+                f"{self.out_channels}, groups {self.groups}, batch {self.batch}\n"
+                f"output {axes_text(w.output)}, leftover r = {axes_text(w.leftover)}")
 
     def as_dict(self) -> dict:
         w = self.window

@@ -6,7 +6,7 @@ import importlib.util
 import tempfile
 from pathlib import Path
 
-from symconv.codegen import generate
+from symconv.render import generate
 
 _FOLDER = Path(tempfile.mkdtemp(prefix="symconv-generated-"))
 _LOADED: dict = {}
@@ -24,6 +24,6 @@ def import_source(source: str, name: str):
 def module_for(spec):
     """(module, derivation) for ``spec``, generated once per test session."""
     if spec not in _LOADED:
-        source, derivation = generate(spec)
+        source, derivation = generate("conv", spec)
         _LOADED[spec] = import_source(source, f"conv_{len(_LOADED)}"), derivation
     return _LOADED[spec]

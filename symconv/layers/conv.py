@@ -26,11 +26,39 @@ import numpy as np
 from symconv import arithmetic
 from symconv.model import Identity, SymbolicForward
 from symconv.operators import correlate, correlation_length, dilate, empty_polynomials, pad, rot180
+from symconv.options import given, window_options
 from symconv.polynomial import monomial
 from symconv.spec import ConvSpec
 from symconv.symbols import SymbolArray
 
 NAME = "conv"
+OPTIONS = {"input", "kernel", "stride", "padding", "dilation", "in_channels", "out_channels",
+           "groups", "batch"}
+
+
+def spec_from_options(options) -> ConvSpec:
+    """The :class:`ConvSpec` described by parsed command-line ``options``."""
+    return ConvSpec(window=window_options(options),
+                    in_channels=given(options, "in_channels", 1),
+                    out_channels=given(options, "out_channels", 1),
+                    groups=given(options, "groups", 1),
+                    batch=given(options, "batch", 1))
+
+
+def document(derivation):
+    """The derivation document: ``templates/derivation.*.jinja`` and its values."""
+    from symconv.document import document_context
+    return "derivation", document_context(derivation)
+
+
+def proof_spec(spec: ConvSpec) -> ConvSpec:
+    from symconv.codegen import proof_spec as conv_proof_spec
+    return conv_proof_spec(spec)
+
+
+def module_source(spec: ConvSpec, derivation) -> str:
+    from symconv.codegen import conv_module
+    return conv_module(spec, derivation)
 
 
 def input_channel(spec: ConvSpec, o: int, c_in_group: int) -> int:
