@@ -14,6 +14,7 @@ Steps:
 from __future__ import annotations
 
 import numpy as np
+import sympy
 
 from symconv.model import SymbolicForward
 from symconv.polynomial import Polynomial, gradient, monomial
@@ -40,4 +41,23 @@ def derive(forward: SymbolicForward) -> dict[str, np.ndarray]:
             # an input that no output reads has a zero derivative
             flat[position] = partials.get(symbol, {})
         gradients[name] = result
+    return gradients
+
+
+def derive_expressions(forward: SymbolicForward) -> dict[str, np.ndarray]:
+    """The chain rule for a forward pass of SymPy expressions, as SymPy expressions.
+
+    ``dL/dv = sum_i G[i] dO[i]/dv``, visiting for each output only the inputs it contains
+    (its free symbols), so an elementwise layer costs one derivative per entry.
+    """
+    position = {}
+    for name, array in forward.inputs.items():
+        for symbol, index in array.index_of.items():
+            position[symbol] = (name, index)
+    gradients = {name: np.full(array.shape, sympy.S.Zero, dtype=object)
+                 for name, array in forward.inputs.items()}
+    for g, output in zip(forward.upstream.entries.flat, forward.output.flat):
+        for symbol in sorted(output.free_symbols & position.keys(), key=str):
+            name, index = position[symbol]
+            gradients[name][index] += g * sympy.diff(output, symbol)
     return gradients

@@ -192,6 +192,33 @@ def figures(spec, derivation, x_full, g_quad, rows) -> list:
     ]
 
 
+IDENTITY_LABELS = {"dsoftmax": r"\partial p_c/\partial Z_j"}
+
+
+def identity_label(name: str) -> str:
+    """``dW`` -> ``\\partial L/\\partial W`` for the proof table."""
+    return IDENTITY_LABELS.get(name, rf"\partial L/\partial {name[1:]}")
+
+
+def common_context(derivation: Derivation) -> dict:
+    """Warm-up, colours, legend and the proof table."""
+    return {
+        "warmup": scalar_chain_rule(),
+        "colours": [(kind, colour.lstrip("#").upper()) for kind, colour in COLOURS.items()],
+        "legend": LEGEND,
+        "summary": derivation.spec.summary().splitlines(),
+        "proof": {
+            "method": escape(derivation.results[0].method),
+            "method_plain": derivation.results[0].method,
+            "proven": derivation.proven,
+            "results": [{"name": r.name, "label": identity_label(r.name),
+                         "statement": escape(r.statement), "statement_plain": r.statement,
+                         "method": escape(r.method), "elements": r.elements, "terms": r.terms,
+                         "proven": r.proven} for r in derivation.results],
+        },
+    }
+
+
 def document_context(derivation: Derivation) -> dict:
     """The values ``derivation.tex.jinja`` and ``derivation.md.jinja`` place."""
     spec = derivation.spec
@@ -237,7 +264,6 @@ def document_context(derivation: Derivation) -> dict:
             "groups": spec.groups > 1,
             "all_forward": prod(w.output) <= ALL_ENTRIES_UP_TO,
         },
-        "warmup": scalar_chain_rule(),
         "forward_examples": writer.forward_examples(spec),
         "forward_terms": derivation.terms,
         "dw_examples": writer.gradient_examples("W", example_positions(w.kernel)),
@@ -255,14 +281,5 @@ def document_context(derivation: Derivation) -> dict:
         },
         "spray": spray_and_gather(spec, derivation, g_quad, kernel_rot),
         "figures": figures(spec, derivation, x_full, g_quad, rows),
-        "colours": [(kind, colour.lstrip("#").upper()) for kind, colour in COLOURS.items()],
-        "legend": LEGEND,
-        "proof_method_plain": derivation.results[0].method,
-        "proof": {
-            "method": escape(derivation.results[0].method),
-            "results": [{"name": r.name, "statement": escape(r.statement),
-                         "statement_plain": r.statement, "elements": r.elements,
-                         "terms": r.terms, "proven": r.proven} for r in derivation.results],
-            "proven": derivation.proven,
-        },
+        **common_context(derivation),
     }

@@ -96,16 +96,23 @@ def plane(array: np.ndarray, rank: int) -> np.ndarray:
     return spatial
 
 
+def grid_from_labels(name: str, caption: str, labels: np.ndarray, kinds: np.ndarray,
+                     marks=()) -> Grid:
+    """A grid from a 2-d array of LaTeX labels (``X_{1,2}``, ``0``, ``-3``) and of kinds."""
+    cells = []
+    for (row, col), text in np.ndenumerate(labels):
+        base, subscript = plain_label(str(text))
+        label = f"{base}_{{{subscript}}}" if subscript else base
+        cells.append(Cell(row, col, str(kinds[row, col]), label, (base, subscript)))
+    rows, cols = labels.shape
+    return Grid(name, caption, rows, cols, cells, list(marks))
+
+
 def grid_from(name: str, caption: str, entries: np.ndarray, kinds: np.ndarray,
               marks=()) -> Grid:
     """A grid from a 2-d array of symbols/zeros and a same-shaped array of kinds."""
-    cells = []
-    for (row, col), entry in np.ndenumerate(entries):
-        base, subscript = plain_label("0" if entry is ZERO else entry.name)
-        label = f"{base}_{{{subscript}}}" if subscript else base
-        cells.append(Cell(row, col, str(kinds[row, col]), label, (base, subscript)))
-    rows, cols = entries.shape
-    return Grid(name, caption, rows, cols, cells, list(marks))
+    labels = np.vectorize(lambda entry: "0" if entry is ZERO else entry.name, otypes=[object])
+    return grid_from_labels(name, caption, labels(entries), kinds, marks)
 
 
 def input_axis_kinds(n: int, lo: int, hi: int, r: int) -> list[str]:

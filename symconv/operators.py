@@ -18,7 +18,7 @@ from itertools import product
 
 import numpy as np
 
-from symconv.polynomial import Polynomial
+from symconv.polynomial import Polynomial, monomial
 from symconv.symbols import ZERO
 
 
@@ -132,4 +132,44 @@ def correlate(signal: np.ndarray, kernel: np.ndarray, *, dilation: tuple[int, ..
             if value is not ZERO:
                 mono = (value, weight) if value.name < weight.name else (weight, value)
                 poly[mono] = poly.get(mono, 0) + 1
+    return out
+
+
+def box_sum(signal: np.ndarray, window: tuple[int, ...]) -> np.ndarray:
+    """Valid correlation with the all-ones kernel: ``out[u] = sum_j signal[u + j]``.
+
+    The entries of ``signal`` are polynomials or :data:`ZERO`. The all-ones kernel equals
+    its own ``rot180``, so this is also a full convolution with ones once the signal is padded.
+
+    >>> import sympy
+    >>> a, b = sympy.symbols("a b")
+    >>> box_sum(np.array([{(a,): 1}, ZERO, {(b,): 2}], dtype=object), (2,)).tolist()
+    [{(a,): 1}, {(b,): 2}]
+    """
+    shape = tuple(n - k + 1 for n, k in zip(signal.shape, window))
+    out = empty_polynomials(shape)
+    targets: list[Polynomial] = list(out.flat)
+    for j in product(*(range(k) for k in window)):
+        view = signal[tuple(slice(b, b + m) for b, m in zip(j, shape))]
+        for poly, value in zip(targets, view.flat):
+            if value is not ZERO:
+                for mono, coefficient in value.items():
+                    poly[mono] = poly.get(mono, 0) + coefficient
+    return out
+
+
+def matmul(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Matrix product of two 2-d arrays of symbols: ``out[a, c] = sum_b left[a, b] right[b, c]``.
+
+    >>> import sympy
+    >>> x = np.array([sympy.symbols("x0:2")], dtype=object)         # 1 x 2
+    >>> w = np.array([[s] for s in sympy.symbols("w0:2")], dtype=object)  # 2 x 1
+    >>> [sorted(str(m) for m in p) for p in matmul(x, w).flat]
+    [['(w0, x0)', '(w1, x1)']]
+    """
+    out = empty_polynomials((left.shape[0], right.shape[1]))
+    for (a, c), poly in np.ndenumerate(out):
+        for b in range(left.shape[1]):
+            mono = monomial(left[a, b], right[b, c])
+            poly[mono] = poly.get(mono, 0) + 1
     return out

@@ -198,3 +198,74 @@ class ConvSpec:
             "weight_shape": list(self.weight_shape),
             "output_shape": list(self.output_shape),
         }
+
+
+@dataclass(frozen=True)
+class PoolSpec:
+    """Max or average pooling over each channel separately (PyTorch ``*_pool{1,2,3}d``).
+
+    Every window must read at least one input entry (PyTorch asks ``p <= K/2`` on each
+    side for the same reason): a window made of padding only has no maximum.
+
+    >>> spec = PoolSpec("maxpool", WindowSpec((4, 4), (2, 2), (2, 2), ((0, 0), (0, 0)), (1, 1)))
+    >>> spec.window.output, spec.forward_terms
+    ((2, 2), 16)
+    """
+
+    layer: str
+    window: WindowSpec
+    channels: int = 1
+    batch: int = 1
+    count_include_pad: bool = True
+
+    size_option = "--input"
+
+    def __post_init__(self) -> None:
+        require_positive("--in-channels", [self.channels], MAX_CHANNELS)
+        require_positive("--batch", [self.batch], MAX_BATCH)
+        w = self.window
+        for axis, (big_k, (lo, hi)) in enumerate(zip(w.effective_kernel, w.padding)):
+            if max(lo, hi) > big_k // 2:
+                raise SpecError("--padding", f"must be at most half the pooling window "
+                                             f"({big_k // 2}) on axis {axis}, got {lo}:{hi}")
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return (self.batch, self.channels, *self.window.input)
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return (self.batch, self.channels, *self.window.output)
+
+    @property
+    def forward_terms(self) -> int:
+        """Input entries read by all windows together (padding excluded)."""
+        w = self.window
+        reads = 1
+        for n, k, s, d, (lo, _), m in zip(w.input, w.kernel, w.stride, w.dilation, w.padding,
+                                           w.output):
+            reads *= sum(0 <= s * i + d * j - lo < n for i in range(m) for j in range(k))
+        return self.batch * self.channels * reads
+
+    def summary(self) -> str:
+        w = self.window
+        extra = (f", count_include_pad {self.count_include_pad}"
+                 if self.layer == "avgpool" else f", dilation {axes_text(w.dilation)}")
+        return (f"{self.layer} {w.rank}-d: input {axes_text(w.input)}, window "
+                f"{axes_text(w.kernel)}, stride {axes_text(w.stride)}, padding "
+                f"{padding_text(w.padding)}{extra}, channels {self.channels}, batch "
+                f"{self.batch}\noutput {axes_text(w.output)}, leftover r = "
+                f"{axes_text(w.leftover)}")
+
+    def as_dict(self) -> dict:
+        w = self.window
+        result = {
+            "layer": self.layer, "input": list(w.input), "kernel": list(w.kernel),
+            "stride": list(w.stride), "padding": [list(p) for p in w.padding],
+            "dilation": list(w.dilation), "channels": self.channels, "batch": self.batch,
+            "output": list(w.output), "leftover": list(w.leftover),
+            "input_shape": list(self.input_shape), "output_shape": list(self.output_shape),
+        }
+        if self.layer == "avgpool":
+            result["count_include_pad"] = self.count_include_pad
+        return result
