@@ -16,6 +16,7 @@ from pathlib import Path
 from symconv.catalogue import drift, expected_files
 from symconv.compile import CompileError, compile_pdf, latex_tool
 from symconv.errors import SpecError
+from symconv.layers import layer_module
 from symconv.options import add_layer_options, spec_from_options
 from symconv.output import write_atomically
 from symconv.pipeline import Derivation, run
@@ -100,9 +101,9 @@ def command_codegen(options) -> int:
         print(prove_report(derivation), file=sys.stderr)
         return 1
     path = write_atomically(options.output, source)
-    print(f"wrote {path}: forward(x, w, b=None), backward(dy, x, w) -> (dx, dw, db)")
-    print(f"identities proven exactly on x {derivation.spec.input_shape}, "
-          f"w {derivation.spec.weight_shape}")
+    print(f"wrote {path}: {layer_module(options.layer).SIGNATURE}")
+    print(f"identities proven exactly on input "
+          f"{tuple(derivation.spec.as_dict()['input_shape'])}")
     return 0
 
 

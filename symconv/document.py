@@ -213,7 +213,8 @@ def common_context(derivation: Derivation) -> dict:
             "proven": derivation.proven,
             "results": [{"name": r.name, "label": identity_label(r.name),
                          "statement": escape(r.statement), "statement_plain": r.statement,
-                         "method": escape(r.method), "elements": r.elements, "terms": r.terms,
+                         "method": escape(r.method), "method_plain": r.method,
+                         "elements": r.elements, "terms": r.terms,
                          "proven": r.proven} for r in derivation.results],
         },
     }

@@ -14,7 +14,8 @@ from symconv.polynomial import Polynomial
 from symconv.symbols import ZERO
 
 _SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
-            "#": r"\#", "^": r"\^{}", "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}"}
+            "#": r"\#", "^": r"\^{}", "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}",
+            "<": r"\textless{}", ">": r"\textgreater{}"}
 
 LINE_CHARACTERS = 40
 """A displayed line holds terms up to this printed width (about 12 cm)."""
@@ -25,8 +26,8 @@ MATRIX_LIMIT = 9
 def escape(text: str) -> str:
     r"""Text safe to place in LaTeX: every special character is escaped.
 
-    >>> print(escape(r"50% of $x_1 & {y}\z"))
-    50\% of \$x\_1 \& \{y\}\textbackslash{}z
+    >>> print(escape(r"50% of $x_1 & {y}\z > 0"))
+    50\% of \$x\_1 \& \{y\}\textbackslash{}z \textgreater{} 0
     """
     return "".join(_SPECIAL.get(char, char) for char in text)
 
@@ -87,20 +88,20 @@ def printed_width(latex: str) -> float:
     return round(len(text) - pluses - scripts + 1.7 * pluses + 0.6 * scripts, 2)
 
 
-def wrap(terms: list[str], width: int = LINE_CHARACTERS) -> list[str]:
-    """Join terms with ``+`` into lines of at most ``width`` printed characters (one term may
-    exceed it alone).
+def wrap(terms: list[str], width: int = LINE_CHARACTERS, separator: str = " + ") -> list[str]:
+    """Join terms with ``separator`` into lines of at most ``width`` printed characters (one
+    term may exceed it alone); lines end without the separator.
 
     >>> wrap(["a", "b", "c"], width=4)
     ['a + b', 'c']
     """
     lines, current = [], []
     for term in terms:
-        if current and printed_width(" + ".join([*current, term])) > width:
-            lines.append(" + ".join(current))
+        if current and printed_width(separator.join([*current, term])) > width:
+            lines.append(separator.join(current))
             current = []
         current.append(term)
-    lines.append(" + ".join(current))
+    lines.append(separator.join(current))
     return [line.replace("+ -", "- ") for line in lines]
 
 

@@ -13,11 +13,16 @@ from fractions import Fraction
 import numpy as np
 import sympy
 
-from symconv.document import axis_arithmetic, common_context, example_positions, per_axis_text
+from symconv.document import (
+    axes_text,
+    axis_arithmetic,
+    common_context,
+    example_positions,
+    per_axis_text,
+)
 from symconv.figures import grid_from_labels, plane
 from symconv.latex_text import matrix_latex, sum_lines, symbol_key, wrap
 from symconv.pipeline import Derivation
-from symconv.spec import axes_text
 
 
 def example_values(shape: tuple[int, ...]) -> np.ndarray:
@@ -86,7 +91,8 @@ def pool_context(derivation: Derivation) -> dict:
         winner = entries[0]
         context["max_examples"] = [
             {"lhs": forward.upstream[(0, 0, *i)].name.replace("G", "O", 1),
-             "entries": wrap([e.name for e in window_args(forward.output[(0, 0, *i)])])}
+             "entries": wrap([e.name for e in window_args(forward.output[(0, 0, *i)])],
+                             separator=", ")}
             for i in positions]
         context["heaviside"] = sympy.latex(sympy.diff(output, winner))
         context["window_entries"] = [e.name for e in entries]

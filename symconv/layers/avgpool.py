@@ -26,6 +26,7 @@ from symconv.spec import PoolSpec
 from symconv.symbols import SymbolArray
 
 OPTIONS = {"input", "kernel", "stride", "padding", "in_channels", "batch", "count_include_pad"}
+SIGNATURE = "forward(x), backward(dy, x) -> dx"
 
 
 def spec_from_options(options) -> PoolSpec:

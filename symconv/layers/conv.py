@@ -34,6 +34,7 @@ from symconv.symbols import SymbolArray
 NAME = "conv"
 OPTIONS = {"input", "kernel", "stride", "padding", "dilation", "in_channels", "out_channels",
            "groups", "batch"}
+SIGNATURE = "forward(x, w, b=None), backward(dy, x, w) -> (dx, dw, db)"
 
 
 def spec_from_options(options) -> ConvSpec:

@@ -18,6 +18,7 @@ from symconv.spec import MAX_BATCH, MAX_CHANNELS, require_positive
 from symconv.symbols import SymbolArray
 
 OPTIONS = {"in_features", "out_features", "batch"}
+SIGNATURE = "forward(x, w, b=None), backward(dy, x, w) -> (dx, dw, db)"
 
 
 @dataclass(frozen=True)

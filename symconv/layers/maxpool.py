@@ -28,6 +28,7 @@ from symconv.spec import PoolSpec
 from symconv.symbols import SymbolArray
 
 OPTIONS = {"input", "kernel", "stride", "padding", "dilation", "in_channels", "batch"}
+SIGNATURE = "forward(x), backward(dy, x) -> dx"
 MAX_TERMS = 2_000
 METHOD = ("case split over the arg-max of each window (on the region where X_w is the unique "
           "maximum SymPy evaluates Max to X_w), then term-dictionary comparison")

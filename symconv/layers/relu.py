@@ -24,6 +24,7 @@ from symconv.spec import MAX_AXIS_LENGTH, MAX_BATCH, MAX_CHANNELS, axes_text, re
 from symconv.symbols import SymbolArray
 
 OPTIONS = {"input", "in_channels", "batch"}
+SIGNATURE = "forward(x), backward(dy, x) -> dx"
 MAX_TERMS = 20_000
 POSITIVE = sympy.Symbol("p", positive=True)
 CASES = {"X > 0": POSITIVE, "X < 0": -POSITIVE}

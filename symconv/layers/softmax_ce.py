@@ -28,6 +28,7 @@ from symconv.spec import MAX_BATCH, require_positive
 from symconv.symbols import SymbolArray
 
 OPTIONS = {"classes", "batch"}
+SIGNATURE = "forward(z, y) -> loss, backward(z, y) -> dz"
 MAX_TERMS = 200
 METHOD = ("rational-function identity: Z = log E (E > 0), sum of Y = 1 substituted, "
           "difference cancelled to 0 by sympy.cancel")
