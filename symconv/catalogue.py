@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from symconv.layers import LAYERS
 from symconv.options import spec_from_arguments
 from symconv.pipeline import run
 from symconv.render import latex_document, numpy_module, proof_json
@@ -22,9 +23,21 @@ CASES = {
                          "--out-channels 4 --groups 2"),
     "1d-7-k3-s2-p1": "--input 7 --kernel 3 --stride 2 --padding 1",
     "3d-4x4x4-k2-s2": "--input 4x4x4 --kernel 2 --stride 2",
+    "relu-3x4": "--layer relu --input 3x4",
+    "maxpool-4x4-k2": "--layer maxpool --input 4x4 --kernel 2",
+    "maxpool-overlap-5x5-k3-s2-p1": "--layer maxpool --input 5x5 --kernel 3 --stride 2 "
+                                    "--padding 1",
+    "avgpool-5x5-k3-s2-p1": "--layer avgpool --input 5x5 --kernel 3 --stride 2 --padding 1",
+    "avgpool-exclude-pad-6-k3-s2-p1": ("--layer avgpool --input 6 --kernel 3 --stride 2 "
+                                       "--padding 1 --no-count-include-pad"),
+    "linear-3-2-b2": "--layer linear --in-features 3 --out-features 2 --batch 2",
+    "softmax-ce-3-b2": "--layer softmax-ce --classes 3 --batch 2",
 }
 
-CASE_FILES = ("derivation.tex", "conv.py", "proof.json")
+
+def module_file(layer: str) -> str:
+    """The generated module's file name: ``conv.py``, ``maxpool.py``, ``softmax_ce.py``..."""
+    return f"{LAYERS[layer]}.py"
 
 
 def index(rows: list[tuple[str, str, str]]) -> str:
@@ -32,7 +45,7 @@ def index(rows: list[tuple[str, str, str]]) -> str:
     lines = ["# Golden record", "",
              "Written by `symconv regenerate`; do not edit. `symconv regenerate --check` "
              "fails when these files differ from a fresh render.", "",
-             "| case | options | output, leftover r |", "|---|---|---|"]
+             "| case | options | sizes |", "|---|---|---|"]
     lines += [f"| [{name}]({name}/derivation.tex) | `{options}` | {sizes} |"
               for name, options, sizes in rows]
     return "\n".join(lines) + "\n"
@@ -42,15 +55,14 @@ def expected_files() -> dict[str, str]:
     """``{path relative to generated/: content}`` for every case, plus the index."""
     files, rows = {}, []
     for name, options in CASES.items():
-        derivation = run(*spec_from_arguments(options))
+        layer, spec = spec_from_arguments(options)
+        derivation = run(layer, spec)
         if not derivation.proven:
             raise RuntimeError(f"catalogue case {name} failed its proof")
         files[f"{name}/derivation.tex"] = latex_document(derivation)
-        files[f"{name}/conv.py"] = numpy_module(derivation)
+        files[f"{name}/{module_file(layer)}"] = numpy_module(derivation)
         files[f"{name}/proof.json"] = proof_json(derivation)
-        w = derivation.spec.window
-        rows.append((name, options, f"{'x'.join(map(str, w.output))}, "
-                                    f"r = {'x'.join(map(str, w.leftover))}"))
+        rows.append((name, options, derivation.spec.summary().splitlines()[-1]))
     files["README.md"] = index(rows)
     return files
 

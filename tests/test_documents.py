@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from symconv.catalogue import CASES, drift, expected_files
+from symconv.catalogue import CASES, drift, expected_files, module_file
 from symconv.cli import main
 from symconv.options import spec_from_arguments
 from symconv.pipeline import run
@@ -59,13 +59,18 @@ def test_regenerate_check_lists_drift_and_writes_nothing(tmp_path, capsys):
     assert main(["regenerate", "--check", "--root", str(root)]) == 0
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_golden_module_runs_and_matches_the_loops(case):
-    path = GENERATED / case / "conv.py"
+def golden_module(case):
+    layer, spec = spec_from_arguments(CASES[case])
+    path = GENERATED / case / module_file(layer)
     loader = importlib.util.spec_from_file_location(f"golden_{case.replace('-', '_')}", path)
     module = importlib.util.module_from_spec(loader)
     loader.loader.exec_module(module)
-    _, spec = spec_from_arguments(CASES[case])
+    return layer, spec, module
+
+
+@pytest.mark.parametrize("case", sorted(c for c in CASES if "--layer" not in CASES[c]))
+def test_golden_conv_module_matches_the_loops(case):
+    _, spec, module = golden_module(case)
     rng = np.random.default_rng(0)
     x = rng.standard_normal(spec.input_shape)
     w = rng.standard_normal(spec.weight_shape)
@@ -74,6 +79,35 @@ def test_golden_module_runs_and_matches_the_loops(case):
     for got, want in zip(module.backward(dy, x, w),
                          loop_reference.conv_backward(dy, x, w, *geometry)):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", sorted(c for c in CASES if "--layer" in CASES[c]))
+def test_golden_layer_module_runs_and_passes_the_dot_test(case):
+    """<forward'(x) dx, g> = <dx, backward(g)>: a directional derivative check."""
+    layer, spec, module = golden_module(case)
+    rng = np.random.default_rng(0)
+    if layer == "softmax-ce":
+        z = rng.standard_normal((2, spec.classes))
+        y = rng.integers(0, spec.classes, 2)
+        direction = rng.standard_normal(z.shape)
+        h = 1e-6
+        numeric = (module.forward(z + h * direction, y)
+                   - module.forward(z - h * direction, y)) / (2 * h)
+        assert np.isclose(numeric, np.vdot(module.backward(z, y), direction), rtol=1e-6)
+        return
+    if layer == "linear":
+        x = rng.standard_normal((2, spec.in_features))
+        w = rng.standard_normal((spec.out_features, spec.in_features))
+        g = rng.standard_normal((2, spec.out_features))
+        dx, dw, _ = module.backward(g, x, w)
+        assert np.isclose(np.vdot(module.forward(x, w), g), np.vdot(x, dx))
+        assert np.isclose(np.vdot(module.forward(x, w), g), np.vdot(w, dw))
+        return
+    x = rng.permutation(np.prod(spec.input_shape)).reshape(spec.input_shape) - 5.5
+    g = rng.standard_normal(module.forward(x).shape)
+    direction = rng.standard_normal(x.shape) * 1e-3   # small: no arg-max or sign changes
+    change = np.vdot(module.forward(x + direction) - module.forward(x), g)
+    assert np.isclose(change, np.vdot(module.backward(g, x), direction), rtol=1e-9)
 
 
 @pytest.mark.latex

@@ -52,6 +52,8 @@ class ElementwiseSpec:
     def shape(self) -> tuple[int, ...]:
         return (self.batch, self.channels, *self.spatial)
 
+    input_shape = output_shape = shape
+
     @property
     def forward_terms(self) -> int:
         return prod(self.shape)
