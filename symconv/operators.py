@@ -18,7 +18,7 @@ from itertools import product
 
 import numpy as np
 
-from symconv.polynomial import Polynomial, monomial
+from symconv.polynomial import Polynomial
 from symconv.symbols import ZERO
 
 
@@ -168,8 +168,11 @@ def matmul(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     [['(w0, x0)', '(w1, x1)']]
     """
     out = empty_polynomials((left.shape[0], right.shape[1]))
-    for (a, c), poly in np.ndenumerate(out):
-        for b in range(left.shape[1]):
-            mono = monomial(left[a, b], right[b, c])
-            poly[mono] = poly.get(mono, 0) + 1
+    rows, columns = left.tolist(), right.T.tolist()
+    for a, row in enumerate(rows):
+        for c, column in enumerate(columns):
+            poly = out[a, c]
+            for p, q in zip(row, column):
+                mono = (p, q) if p.name < q.name else (q, p)
+                poly[mono] = poly.get(mono, 0) + 1
     return out
