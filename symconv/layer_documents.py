@@ -136,12 +136,7 @@ def routing_figures(spec, derivation: Derivation) -> list:
     received = np.zeros(w.input, dtype=int)
     winners = set()
     for i in np.ndindex(*w.output):
-        reads = []
-        for j in np.ndindex(*w.kernel):
-            u = tuple(s * a + d * b - lo for a, b, s, d, (lo, _) in
-                      zip(i, j, w.stride, w.dilation, w.padding))
-            if all(0 <= v < n for v, n in zip(u, w.input)):
-                reads.append(u)
+        reads = [u for _, u in w.taps(i)]
         if spec.layer == "maxpool":
             best = max(reads, key=lambda u: values[u])   # first maximum in scan order
             received[best] += 1

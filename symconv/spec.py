@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from symconv import arithmetic
 from symconv.errors import SpecError
 
@@ -108,6 +110,30 @@ class WindowSpec:
     def padded_input(self) -> tuple[int, ...]:
         return tuple(n + lo + hi for n, (lo, hi) in zip(self.input, self.padding))
 
+    def taps(self, i: tuple[int, ...]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+        """``(j, u)`` for the taps of window ``i`` that read the input, ``u = s*i + d*j - p_lo``,
+        in scan order (taps on padding are left out).
+
+        >>> WindowSpec((3,), (2,), (1,), ((1, 0),), (1,)).taps((0,))
+        [((1,), (0,))]
+        """
+        result = []
+        for j in np.ndindex(*self.kernel):
+            u = tuple(s * a + d * b - lo for a, b, s, d, (lo, _) in
+                      zip(i, j, self.stride, self.dilation, self.padding))
+            if all(0 <= v < n for v, n in zip(u, self.input)):
+                result.append((j, u))
+        return result
+
+    @property
+    def reads(self) -> int:
+        """Number of (window, tap) pairs that read the input rather than padding."""
+        count = 1
+        for n, k, s, d, (lo, _), m in zip(self.input, self.kernel, self.stride, self.dilation,
+                                           self.padding, self.output):
+            count *= sum(0 <= s * i + d * j - lo < n for i in range(m) for j in range(k))
+        return count
+
 
 @dataclass(frozen=True)
 class ConvSpec:
@@ -161,12 +187,7 @@ class ConvSpec:
     @property
     def forward_terms(self) -> int:
         """Number of products ``W * X`` in the forward pass that do not read padding."""
-        reads = 1
-        w = self.window
-        for n, k, s, d, (lo, _), m in zip(w.input, w.kernel, w.stride, w.dilation, w.padding,
-                                           w.output):
-            reads *= sum(0 <= s * i + d * j - lo < n for i in range(m) for j in range(k))
-        return self.batch * self.out_channels * self.group_in * reads
+        return self.batch * self.out_channels * self.group_in * self.window.reads
 
     size_option = "--input"
 
@@ -240,12 +261,7 @@ class PoolSpec:
     @property
     def forward_terms(self) -> int:
         """Input entries read by all windows together (padding excluded)."""
-        w = self.window
-        reads = 1
-        for n, k, s, d, (lo, _), m in zip(w.input, w.kernel, w.stride, w.dilation, w.padding,
-                                           w.output):
-            reads *= sum(0 <= s * i + d * j - lo < n for i in range(m) for j in range(k))
-        return self.batch * self.channels * reads
+        return self.batch * self.channels * self.window.reads
 
     def summary(self) -> str:
         w = self.window

@@ -19,6 +19,7 @@ from itertools import product
 import numpy as np
 
 from symconv import arithmetic
+from symconv.layers.pooling import document, module_source, proof_spec  # noqa: F401
 from symconv.model import Identity, SymbolicForward
 from symconv.operators import box_sum, dilate, empty_polynomials, pad
 from symconv.options import given, window_options
@@ -40,13 +41,7 @@ def spec_from_options(options) -> PoolSpec:
 
 def window_reads(spec: PoolSpec, i: tuple[int, ...]) -> list[tuple[int, ...]]:
     """Input positions ``u = s*i + j - p_lo`` of window ``i`` that lie inside the input."""
-    w = spec.window
-    reads = []
-    for j in product(*(range(k) for k in w.kernel)):
-        u = tuple(s * a + b - lo for a, b, s, (lo, _) in zip(i, j, w.stride, w.padding))
-        if all(0 <= v < n for v, n in zip(u, w.input)):
-            reads.append(u)
-    return reads
+    return [u for _, u in spec.window.taps(i)]
 
 
 def window_size(spec: PoolSpec, i: tuple[int, ...]) -> int:
@@ -83,17 +78,3 @@ def identities(spec: PoolSpec, forward: SymbolicForward) -> list[Identity]:
     return [Identity("dX", "X", "dL/dX = full convolution of (G / window size) dilated by the "
                      "stride with the all-ones kernel: padded by (K-1-p_lo, K-1-p_hi+r)",
                      closed)]
-
-
-def document(derivation):
-    from symconv.layer_documents import pool_context
-    return "pool", pool_context(derivation)
-
-
-def proof_spec(spec: PoolSpec) -> PoolSpec:
-    return spec
-
-
-def module_source(spec: PoolSpec, derivation) -> str:
-    from symconv.layer_codegen import pool_module
-    return pool_module(spec, derivation)

@@ -21,6 +21,7 @@ from itertools import product
 import numpy as np
 import sympy
 
+from symconv.layers.pooling import document, module_source, proof_spec  # noqa: F401
 from symconv.model import Identity, SymbolicForward
 from symconv.options import given, window_options
 from symconv.polynomial import from_sympy
@@ -44,14 +45,7 @@ def spec_from_options(options) -> PoolSpec:
 
 def window_entries(spec: PoolSpec, x: SymbolArray, n: int, c: int, i: tuple[int, ...]) -> list:
     """The input symbols window ``i`` reads, in scan order (padding left out)."""
-    w = spec.window
-    entries = []
-    for j in product(*(range(k) for k in w.kernel)):
-        u = tuple(s * a + d * b - lo for a, b, s, d, (lo, _) in
-                  zip(i, j, w.stride, w.dilation, w.padding))
-        if all(0 <= v < size for v, size in zip(u, w.input)):
-            entries.append(x[(n, c, *u)])
-    return entries
+    return [x[(n, c, *u)] for _, u in spec.window.taps(i)]
 
 
 def windows(spec: PoolSpec):
@@ -102,17 +96,3 @@ def identities(spec: PoolSpec, forward: SymbolicForward) -> list[Identity]:
         closed[index] = {case_label(w): {w.name: {(g,): 1}} for w in entries}
     return [Identity("dX", "X", "dL/dX routes each G_i to the arg-max of window i (summed "
                      "where windows overlap)", closed, method=METHOD)]
-
-
-def document(derivation):
-    from symconv.layer_documents import pool_context
-    return "pool", pool_context(derivation)
-
-
-def proof_spec(spec: PoolSpec) -> PoolSpec:
-    return spec
-
-
-def module_source(spec: PoolSpec, derivation) -> str:
-    from symconv.layer_codegen import pool_module
-    return pool_module(spec, derivation)
