@@ -46,18 +46,24 @@ def proof_spec(spec: ConvSpec) -> ConvSpec:
 
     The layer itself when it has at most :data:`PROOF_TERMS` forward products; otherwise the
     same geometry and groups with batch 1 and at most two channels per group on each side —
-    the identities are per channel pair, so the geometry is what the proof must cover.
+    the identities are per channel pair — and, if still too large, an input shortened by
+    :meth:`WindowSpec.proof_window` (same kernel, stride, padding, dilation and leftover r).
 
     >>> from symconv.spec import WindowSpec
     >>> big = ConvSpec(WindowSpec((32, 32), (3, 3), (2, 2), ((1, 1), (1, 1)), (1, 1)), 16, 32)
     >>> small = proof_spec(big)
     >>> small.in_channels, small.out_channels, small.window == big.window
     (2, 2, True)
+    >>> proof_spec(replace(big, window=replace(big.window, input=(512, 512)))).window.input
+    (6, 6)
     """
     if spec.forward_terms <= PROOF_TERMS:
         return spec
-    return replace(spec, batch=1, in_channels=spec.groups * min(spec.group_in, 2),
-                   out_channels=spec.groups * min(spec.group_out, 2))
+    fewer = replace(spec, batch=1, in_channels=spec.groups * min(spec.group_in, 2),
+                    out_channels=spec.groups * min(spec.group_out, 2))
+    if fewer.forward_terms <= PROOF_TERMS:
+        return fewer
+    return replace(fewer, window=spec.window.proof_window())
 
 
 def instance_text(spec) -> str:

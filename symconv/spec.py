@@ -7,7 +7,7 @@ leftover ``r``) come from :mod:`symconv.arithmetic`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -124,6 +124,21 @@ class WindowSpec:
             if all(0 <= v < n for v, n in zip(u, self.input)):
                 result.append((j, u))
         return result
+
+    def proof_window(self, outputs: int = 3) -> WindowSpec:
+        """The same geometry on a shorter input: axes with more than ``outputs`` windows get
+        ``n' = s(outputs-1) + K + r - p_lo - p_hi``, which keeps ``r`` and gives ``outputs``
+        windows — enough to exercise overlap, stride and both edges.
+
+        >>> WindowSpec((64,), (3,), (2,), ((1, 1),), (1,)).proof_window().input
+        (6,)
+        """
+        sizes = []
+        for n, s, big_k, (lo, hi), m, r in zip(self.input, self.stride, self.effective_kernel,
+                                                self.padding, self.output, self.leftover):
+            shorter = s * (outputs - 1) + big_k + r - lo - hi
+            sizes.append(shorter if m > outputs and shorter >= 1 else n)
+        return replace(self, input=tuple(sizes))
 
     @property
     def reads(self) -> int:

@@ -326,3 +326,36 @@ def test_every_command_works_for_every_layer(layer, tmp_path, capsys):
     assert main(["latex", "--layer", layer, "--format", "md", "-o", str(tmp_path / "d.md")]) == 0
     assert (tmp_path / "d.tex").read_text().rstrip().endswith("\\end{document}")
     assert "What was proven" in (tmp_path / "d.md").read_text()
+
+
+LARGE = {
+    "conv": "--input 512x300 --kernel 7 --stride 2 --padding 3 --in-channels 3 --out-channels 64",
+    "maxpool": "--layer maxpool --input 224x221 --kernel 3 --stride 2 --padding 1 "
+               "--in-channels 64",
+    "avgpool": "--layer avgpool --input 65x64 --kernel 3 --stride 2 --no-count-include-pad",
+    "relu": "--layer relu --input 256x256 --in-channels 32",
+}
+
+
+@pytest.mark.parametrize("options", LARGE.values(), ids=LARGE.keys())
+def test_large_layers_are_proven_on_a_shorter_instance_with_the_same_leftover(options):
+    layer, spec = spec_from_arguments(options)
+    small = layer_module(layer).proof_spec(spec)
+    assert small.forward_terms < spec.forward_terms
+    if hasattr(spec, "window"):
+        assert small.window.leftover == spec.window.leftover
+        assert (small.window.kernel, small.window.stride, small.window.padding) == \
+            (spec.window.kernel, spec.window.stride, spec.window.padding)
+    source, derivation = generate(layer, spec)
+    assert derivation.proven and str(tuple(small.as_dict()["input_shape"])) in source
+
+
+def test_module_proven_on_a_shorter_instance_is_right_at_full_size():
+    layer, spec = spec_from_arguments(LARGE["maxpool"])
+    module = import_source(generate(layer, spec)[0], "large_maxpool")
+    x = pooled_input(spec, np.float64)[:, :2, :23, :20]     # any size: read at run time
+    dy = np.random.default_rng(6).standard_normal(module.forward(x).shape)
+    w = spec.window
+    np.testing.assert_array_equal(
+        module.backward(dy, x),
+        loop_reference.maxpool_backward(dy, x, w.kernel, w.stride, w.padding, w.dilation))
