@@ -356,6 +356,7 @@ def test_module_proven_on_a_shorter_instance_is_right_at_full_size():
     x = pooled_input(spec, np.float64)[:, :2, :23, :20]     # any size: read at run time
     dy = np.random.default_rng(6).standard_normal(module.forward(x).shape)
     w = spec.window
-    np.testing.assert_array_equal(
+    np.testing.assert_allclose(   # entries winning two windows may add in another order
         module.backward(dy, x),
-        loop_reference.maxpool_backward(dy, x, w.kernel, w.stride, w.padding, w.dilation))
+        loop_reference.maxpool_backward(dy, x, w.kernel, w.stride, w.padding, w.dilation),
+        rtol=1e-14, atol=1e-14)
