@@ -69,10 +69,13 @@ def prove_report(derivation: Derivation) -> str:
                          f"            derived: {m.derived}\n            closed:  {m.closed}")
     total = sum(derivation.seconds.values())
     count = len(derivation.results)
-    verdict = (f"all {count} identities proven" if derivation.proven
-               else f"{sum(not r.proven for r in derivation.results)} of {count} identities FAILED")
-    lines.append(f"{verdict} in {total:.3f} s "
-                 f"({derivation.terms:,} forward terms; exact term comparison)")
+    failed = sum(not r.proven for r in derivation.results)
+    noun = "identity" if count == 1 else "identities"
+    verdict = (f"all {count} {noun} proven" if not failed and count > 1
+               else f"the {noun} proven" if not failed else f"{failed} of {count} {noun} FAILED")
+    methods = sorted({r.method for r in derivation.results})
+    lines.append(f"{verdict} in {total:.3f} s ({derivation.terms:,} forward terms; "
+                 f"method: {'; '.join(methods)})")
     return "\n".join(lines)
 
 
