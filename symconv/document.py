@@ -46,7 +46,7 @@ AXIS_NAMES = {1: ["length"], 2: ["height", "width"], 3: ["depth", "height", "wid
 ALL_ENTRIES_UP_TO = 9
 
 
-def axes_text(values) -> str:
+def latex_axes(values) -> str:
     return r" \times ".join(str(v) for v in values)
 
 
@@ -206,7 +206,6 @@ def common_context(derivation: Derivation) -> dict:
         "warmup": scalar_chain_rule(),
         "colours": [(kind, colour.lstrip("#").upper()) for kind, colour in COLOURS.items()],
         "legend": LEGEND,
-        "summary": derivation.spec.summary().splitlines(),
         "proof": {
             "method": escape(derivation.results[0].method),
             "method_plain": derivation.results[0].method,
@@ -239,14 +238,14 @@ def document_context(derivation: Derivation) -> dict:
         "rank": w.rank,
         "title": f"Backpropagation through a {w.rank}-d convolution",
         "geometry": {
-            "input": axes_text(w.input), "kernel": axes_text(w.kernel),
-            "stride": axes_text(w.stride), "dilation": axes_text(w.dilation),
+            "input": latex_axes(w.input), "kernel": latex_axes(w.kernel),
+            "stride": latex_axes(w.stride), "dilation": latex_axes(w.dilation),
             "padding": ", ".join(f"({lo}, {hi})" for lo, hi in w.padding),
-            "output": axes_text(w.output), "leftover": axes_text(w.leftover),
+            "output": latex_axes(w.output), "leftover": latex_axes(w.leftover),
         },
         "shapes": {
-            "X": axes_text(spec.input_shape), "W": axes_text(spec.weight_shape),
-            "b": str(spec.out_channels), "O": axes_text(spec.output_shape),
+            "X": latex_axes(spec.input_shape), "W": latex_axes(spec.weight_shape),
+            "b": str(spec.out_channels), "O": latex_axes(spec.output_shape),
         },
         "channels": {"batch": spec.batch, "in": spec.in_channels, "out": spec.out_channels,
                      "groups": spec.groups, "in_per_group": spec.group_in,

@@ -14,14 +14,15 @@ import numpy as np
 import sympy
 
 from symconv.document import (
-    axes_text,
     axis_arithmetic,
     common_context,
     example_positions,
+    latex_axes,
     per_axis_text,
 )
 from symconv.figures import grid_from_labels, plane
 from symconv.latex_text import matrix_latex, sum_lines, symbol_key, wrap
+from symconv.layers.maxpool import window_args
 from symconv.pipeline import Derivation
 
 
@@ -50,7 +51,7 @@ def relu_context(derivation: Derivation) -> dict:
     return {
         **common_context(derivation),
         "title": "Backpropagation through ReLU",
-        "shape": axes_text(spec.shape),
+        "shape": latex_axes(spec.shape),
         "x": symbol.name, "g": g[first].name,
         "sympy_derivative": sympy.latex(sympy.diff(derivation.forward.output[first], symbol)),
         "figures": [
@@ -75,10 +76,10 @@ def pool_context(derivation: Derivation) -> dict:
         "is_max": is_max,
         "title": f"Backpropagation through {'max' if is_max else 'average'} pooling",
         "rank": w.rank,
-        "geometry": {"input": axes_text(w.input), "kernel": axes_text(w.kernel),
-                     "stride": axes_text(w.stride), "dilation": axes_text(w.dilation),
+        "geometry": {"input": latex_axes(w.input), "kernel": latex_axes(w.kernel),
+                     "stride": latex_axes(w.stride), "dilation": latex_axes(w.dilation),
                      "padding": ", ".join(f"({lo}, {hi})" for lo, hi in w.padding),
-                     "output": axes_text(w.output), "leftover": axes_text(w.leftover)},
+                     "output": latex_axes(w.output), "leftover": latex_axes(w.leftover)},
         "count_include_pad": spec.count_include_pad,
         "axes": rows,
         "g_pad_text": per_axis_text(rows, "g_pad"),
@@ -87,17 +88,14 @@ def pool_context(derivation: Derivation) -> dict:
     }
     positions = example_positions(w.output)
     if is_max:
-        entries = list(output.args) if isinstance(output, sympy.Max) else [output]
-        winner = entries[0]
+        winner = window_args(output)[0]
         context["max_examples"] = [
             {"lhs": forward.upstream[(0, 0, *i)].name.replace("G", "O", 1),
              "entries": wrap([e.name for e in window_args(forward.output[(0, 0, *i)])],
                              separator=", ")}
             for i in positions]
         context["heaviside"] = sympy.latex(sympy.diff(output, winner))
-        context["window_entries"] = [e.name for e in entries]
         context["winner"] = winner.name
-        context["g_first"] = forward.upstream[first].name
     else:
         key = symbol_key({s: (0, str(forward.inputs["X"].index_of.get(s, s.name)))
                           for s in forward.inputs["X"].symbols + forward.upstream.symbols})
@@ -109,10 +107,6 @@ def pool_context(derivation: Derivation) -> dict:
             averaged(rf"\frac{{\partial L}}{{\partial {forward.inputs['X'][(0, 0, *u)].name}}}",
                      gradient[(0, 0, *u)], key) for u in example_positions(w.input)]
     return context
-
-
-def window_args(output) -> list:
-    return list(output.args) if isinstance(output, sympy.Max) else [output]
 
 
 def averaged(lhs: str, poly: dict, key) -> dict:

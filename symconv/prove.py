@@ -17,8 +17,7 @@ from symconv.polynomial import to_sympy
 
 def show(entry) -> str:
     """Readable text of one entry: a polynomial, a case table of them, or a SymPy expression."""
-    if isinstance(entry, dict) and all(isinstance(v, dict) for v in entry.values()) and entry \
-            and not all(isinstance(k, tuple) for k in entry):
+    if isinstance(entry, dict) and any(isinstance(key, str) for key in entry):
         return "{" + ", ".join(f"{case}: {show(value)}" for case, value in entry.items()) + "}"
     if isinstance(entry, dict):
         return str(to_sympy(entry))

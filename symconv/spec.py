@@ -106,10 +106,6 @@ class WindowSpec:
         """``r = (n + p_lo + p_hi - K) mod s`` per axis."""
         return self._per_axis(arithmetic.leftover)
 
-    @property
-    def padded_input(self) -> tuple[int, ...]:
-        return tuple(n + lo + hi for n, (lo, hi) in zip(self.input, self.padding))
-
     def taps(self, i: tuple[int, ...]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
         """``(j, u)`` for the taps of window ``i`` that read the input, ``u = s*i + d*j - p_lo``,
         in scan order (taps on padding are left out).

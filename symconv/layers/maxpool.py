@@ -64,6 +64,11 @@ def symbolic_forward(spec: PoolSpec) -> SymbolicForward:
     return SymbolicForward(inputs={"X": x}, output=output, upstream=g)
 
 
+def window_args(output: sympy.Expr) -> list:
+    """The entries a window's ``Max`` ranges over (a one-entry window is the entry itself)."""
+    return list(output.args) if isinstance(output, sympy.Max) else [output]
+
+
 def case_label(winner: sympy.Symbol) -> str:
     return f"max at {winner.name}"
 
@@ -72,7 +77,7 @@ def derive(forward: SymbolicForward) -> dict[str, np.ndarray]:
     """Per window and per possible arg-max ``w``: the routing ``{X_u: G_i dO_i/dX_u}``."""
     result = np.empty(forward.output.shape, dtype=object)
     for index, output in np.ndenumerate(forward.output):
-        entries = list(output.args) if isinstance(output, sympy.Max) else [output]
+        entries = window_args(output)
         g = forward.upstream[index]
         cases = {}
         for winner in entries:
@@ -91,7 +96,7 @@ def identities(spec: PoolSpec, forward: SymbolicForward) -> list[Identity]:
     """Routing: in the case ``max at X_w``, window ``i`` sends ``G_i`` to ``X_w`` only."""
     closed = np.empty(spec.output_shape, dtype=object)
     for index, output in np.ndenumerate(forward.output):
-        entries = list(output.args) if isinstance(output, sympy.Max) else [output]
+        entries = window_args(output)
         g = forward.upstream[index]
         closed[index] = {case_label(w): {w.name: {(g,): 1}} for w in entries}
     return [Identity("dX", "X", "dL/dX routes each G_i to the arg-max of window i (summed "
