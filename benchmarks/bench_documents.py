@@ -26,7 +26,7 @@ from symconv.document import example_positions  # noqa: E402
 from symconv.latex_text import sum_lines, symbol_key  # noqa: E402
 from symconv.options import spec_from_arguments  # noqa: E402
 from symconv.pipeline import run  # noqa: E402
-from symconv.polynomial import to_sympy  # noqa: E402
+from symconv.algebra.polynomial import to_sympy  # noqa: E402
 from symconv.render import latex_document  # noqa: E402
 
 OPTIONS = "--input 32x32 --kernel 3x3"

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from symconv.layers import conv as conv_layer  # noqa: E402
 from symconv.pipeline import run  # noqa: E402
-from symconv.polynomial import to_sympy  # noqa: E402
+from symconv.algebra.polynomial import to_sympy  # noqa: E402
 from symconv.spec import ConvSpec, WindowSpec  # noqa: E402
 
 

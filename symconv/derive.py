@@ -7,7 +7,7 @@ partial derivative of the pairing ``<G, O> = sum_i G[i] O[i]`` (``G`` held const
 Steps:
 1. build ``<G, O>`` as one polynomial: each term of ``O[i]`` multiplied by ``G[i]``;
 2. differentiate it with respect to every symbol in one pass over its terms
-   (:func:`symconv.polynomial.gradient`);
+   (:func:`symconv.algebra.polynomial.gradient`);
 3. arrange the partial derivatives into arrays shaped like each input.
 """
 
@@ -17,7 +17,7 @@ import numpy as np
 import sympy
 
 from symconv.model import SymbolicForward
-from symconv.polynomial import Polynomial, gradient, monomial
+from symconv.algebra.polynomial import Polynomial, gradient, monomial
 
 
 def pairing(forward: SymbolicForward) -> Polynomial:

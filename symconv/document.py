@@ -18,7 +18,7 @@ from math import prod
 
 import numpy as np
 
-from symconv import arithmetic
+from symconv.algebra import arithmetic
 from symconv.figures import (
     COLOURS,
     LEGEND,
@@ -38,7 +38,7 @@ from symconv.latex_text import (
     term_latex,
     wrap,
 )
-from symconv.operators import dilate, pad, rot180
+from symconv.algebra.verbs import dilate, pad, rot180
 from symconv.pipeline import Derivation
 from symconv.warmup import scalar_chain_rule
 

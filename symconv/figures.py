@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from symconv.symbols import ZERO
+from symconv.algebra.symbols import ZERO
 
 # Cell kinds, with the fill colour both renderers use (a legend names them in words).
 COLOURS = {

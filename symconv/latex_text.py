@@ -10,8 +10,8 @@ import re
 
 import numpy as np
 
-from symconv.polynomial import Polynomial
-from symconv.symbols import ZERO
+from symconv.algebra.polynomial import Polynomial
+from symconv.algebra.symbols import ZERO
 
 _SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
             "#": r"\#", "^": r"\^{}", "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}",

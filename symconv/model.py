@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from symconv.symbols import SymbolArray
+from symconv.algebra.symbols import SymbolArray
 
 
 @dataclass

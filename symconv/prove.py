@@ -1,6 +1,6 @@
 """Exact proof: each derived gradient equals its closed form, element by element.
 
-Both sides are polynomials in canonical term-dictionary form (:mod:`symconv.polynomial`),
+Both sides are polynomials in canonical term-dictionary form (:mod:`symconv.algebra.polynomial`),
 so equality of the dictionaries is equality of the polynomials: the difference expands to
 zero. No simplification heuristics are involved.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from symconv.model import Identity
-from symconv.polynomial import to_sympy
+from symconv.algebra.polynomial import to_sympy
 
 
 def show(entry) -> str:

@@ -2,7 +2,7 @@
 
 A spec is frozen, validated on construction, and carries only numbers: the geometry of each
 spatial axis plus channels, groups and batch. Derived sizes (effective kernel, output length,
-leftover ``r``) come from :mod:`symconv.arithmetic`.
+leftover ``r``) come from :mod:`symconv.algebra.arithmetic`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from symconv import arithmetic
+from symconv.algebra import arithmetic
 from symconv.errors import SpecError
 
 MAX_AXIS_LENGTH = 4096

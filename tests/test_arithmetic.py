@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from symconv import arithmetic
+from symconv.algebra import arithmetic
 
 # (n, k, s, d, p_lo, p_hi) -> (K, m, r)
 TABLE = [

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 
 from symconv.codegen import input_gradient_strategy
-from symconv.polynomial import evaluate
+from symconv.algebra.polynomial import evaluate
 from symconv.render import generate
 from tests import loop_reference
 from tests.conftest import AWKWARD, conv

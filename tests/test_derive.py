@@ -7,7 +7,7 @@ import sympy
 
 from symconv.derive import derive, pairing
 from symconv.layers import conv as conv_layer
-from symconv.polynomial import from_sympy, gradient, to_sympy
+from symconv.algebra.polynomial import from_sympy, gradient, to_sympy
 from tests.conftest import conv
 
 TINY = {

@@ -9,7 +9,7 @@ import pytest
 from symconv.cli import main
 from symconv.layers import layer_module
 from symconv.model import Identity
-from symconv.operators import matmul
+from symconv.algebra.verbs import matmul
 from symconv.options import spec_from_arguments
 from symconv.pipeline import run
 from symconv.prove import check

@@ -6,11 +6,11 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symconv import arithmetic
+from symconv.algebra import arithmetic
 from symconv.derive import derive
 from symconv.layers import conv as conv_layer
 from symconv.model import Identity
-from symconv.operators import dilate, rot180
+from symconv.algebra.verbs import dilate, rot180
 from symconv.pipeline import run
 from symconv.prove import check
 from symconv.spec import ConvSpec, WindowSpec

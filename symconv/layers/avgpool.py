@@ -18,13 +18,13 @@ from itertools import product
 
 import numpy as np
 
-from symconv import arithmetic
+from symconv.algebra import arithmetic
 from symconv.layers.pooling import document, module_source, proof_spec  # noqa: F401
 from symconv.model import Identity, SymbolicForward
-from symconv.operators import box_sum, dilate, empty_polynomials, pad
+from symconv.algebra.verbs import box_sum, dilate, empty_polynomials, pad
 from symconv.options import given, window_options
 from symconv.spec import PoolSpec
-from symconv.symbols import SymbolArray
+from symconv.algebra.symbols import SymbolArray
 
 OPTIONS = {"input", "kernel", "stride", "padding", "in_channels", "batch", "count_include_pad"}
 SIGNATURE = "forward(x), backward(dy, x) -> dx"

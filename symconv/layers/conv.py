@@ -23,13 +23,13 @@ from itertools import product
 
 import numpy as np
 
-from symconv import arithmetic
+from symconv.algebra import arithmetic
 from symconv.model import Identity, SymbolicForward
-from symconv.operators import correlate, correlation_length, dilate, empty_polynomials, pad, rot180
+from symconv.algebra.verbs import correlate, correlation_length, dilate, empty_polynomials, pad, rot180
 from symconv.options import given, window_options
-from symconv.polynomial import monomial
+from symconv.algebra.polynomial import monomial
 from symconv.spec import ConvSpec
-from symconv.symbols import SymbolArray
+from symconv.algebra.symbols import SymbolArray
 
 NAME = "conv"
 OPTIONS = {"input", "kernel", "stride", "padding", "dilation", "in_channels", "out_channels",

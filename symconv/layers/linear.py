@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from symconv.model import Identity, SymbolicForward
-from symconv.operators import empty_polynomials, matmul
+from symconv.algebra.verbs import empty_polynomials, matmul
 from symconv.options import given
-from symconv.polynomial import monomial
+from symconv.algebra.polynomial import monomial
 from symconv.spec import MAX_BATCH, MAX_CHANNELS, require_positive
-from symconv.symbols import SymbolArray
+from symconv.algebra.symbols import SymbolArray
 
 OPTIONS = {"in_features", "out_features", "batch"}
 SIGNATURE = "forward(x, w, b=None), backward(dy, x, w) -> (dx, dw, db)"

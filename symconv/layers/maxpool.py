@@ -24,9 +24,9 @@ import sympy
 from symconv.layers.pooling import document, module_source, proof_spec  # noqa: F401
 from symconv.model import Identity, SymbolicForward
 from symconv.options import given, window_options
-from symconv.polynomial import from_sympy
+from symconv.algebra.polynomial import from_sympy
 from symconv.spec import PoolSpec
-from symconv.symbols import SymbolArray
+from symconv.algebra.symbols import SymbolArray
 
 OPTIONS = {"input", "kernel", "stride", "padding", "dilation", "in_channels", "batch"}
 SIGNATURE = "forward(x), backward(dy, x) -> dx"

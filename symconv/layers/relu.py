@@ -19,9 +19,9 @@ from symconv.derive import derive_expressions
 from symconv.errors import SpecError
 from symconv.model import Identity, SymbolicForward
 from symconv.options import given, parse_axes
-from symconv.polynomial import from_sympy
+from symconv.algebra.polynomial import from_sympy
 from symconv.spec import MAX_AXIS_LENGTH, MAX_BATCH, MAX_CHANNELS, axes_text, require_positive
-from symconv.symbols import SymbolArray
+from symconv.algebra.symbols import SymbolArray
 
 OPTIONS = {"input", "in_channels", "batch"}
 SIGNATURE = "forward(x), backward(dy, x) -> dx"

@@ -25,7 +25,7 @@ from symconv.errors import SpecError
 from symconv.model import Identity, SymbolicForward
 from symconv.options import given
 from symconv.spec import MAX_BATCH, require_positive
-from symconv.symbols import SymbolArray
+from symconv.algebra.symbols import SymbolArray
 
 OPTIONS = {"classes", "batch"}
 SIGNATURE = "forward(z, y) -> loss, backward(z, y) -> dz"

@@ -18,8 +18,8 @@ from itertools import product
 
 import numpy as np
 
-from symconv.polynomial import Polynomial
-from symconv.symbols import ZERO
+from symconv.algebra.polynomial import Polynomial
+from symconv.algebra.symbols import ZERO
 
 
 def _split(array: np.ndarray, rank: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
