@@ -23,8 +23,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from symconv.render import generate  # noqa: E402
-from symconv.spec import ConvSpec, WindowSpec  # noqa: E402
+from symconv.algebra.geometry import WindowSpec  # noqa: E402
+from symconv.layers.conv import LAYER as CONV  # noqa: E402
+from symconv.layers.conv.spec import ConvSpec  # noqa: E402
+from symconv.render.artifacts import generate  # noqa: E402
 from tests.loop_reference import conv_backward  # noqa: E402
 
 # (N, C_in, H=W, C_out, k, s, p, d), from the codegen issue
@@ -36,7 +38,7 @@ def generated_module(config, directory):
     """Generate (and prove) the module for ``config`` and import it."""
     _, cin, hw, cout, k, s, p, d = config
     window = WindowSpec((hw, hw), (k, k), (s, s), ((p, p),) * 2, (d, d))
-    source, derivation = generate("conv", ConvSpec(window, cin, cout, 1, 1))
+    source, derivation = generate(CONV, ConvSpec(window, cin, cout, 1, 1))
     assert derivation.proven
     path = Path(directory) / f"conv_{'_'.join(map(str, config))}.py"
     path.write_text(source)

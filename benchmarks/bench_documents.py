@@ -21,19 +21,19 @@ import sympy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from symconv.compile import compile_pdf  # noqa: E402
-from symconv.document import example_positions  # noqa: E402
-from symconv.latex_text import sum_lines, symbol_key  # noqa: E402
-from symconv.options import spec_from_arguments  # noqa: E402
-from symconv.pipeline import run  # noqa: E402
 from symconv.algebra.polynomial import to_sympy  # noqa: E402
+from symconv.catalogue import from_arguments  # noqa: E402
+from symconv.engine.pipeline import run  # noqa: E402
 from symconv.render import latex_document  # noqa: E402
+from symconv.render.compile import compile_pdf  # noqa: E402
+from symconv.render.text import sum_lines, symbol_key  # noqa: E402
+from symconv.render.window_text import example_positions  # noqa: E402
 
 OPTIONS = "--input 32x32 --kernel 3x3"
 
 
 def render():
-    return latex_document(run(*spec_from_arguments(OPTIONS)))
+    return latex_document(run(*from_arguments(OPTIONS)))
 
 
 def displayed_polynomials(derivation):
@@ -57,7 +57,7 @@ def main():
     print(f"render {OPTIONS}: median {statistics.median(times):.3f} s over {repeats} "
           f"({len(tex):,} characters; target < 2 s)")
 
-    derivation = run(*spec_from_arguments(OPTIONS))
+    derivation = run(*from_arguments(OPTIONS))
     polys = displayed_polynomials(derivation)
     key = symbol_key({s: (0, s.name) for p in polys for m in p for s in m})
     start = time.perf_counter()

@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from symconv.options import spec_from_arguments  # noqa: E402
-from symconv.pipeline import run  # noqa: E402
+from symconv.catalogue import from_arguments  # noqa: E402
+from symconv.engine.pipeline import run  # noqa: E402
 
 LADDERS = {
     "relu": ["--layer relu --input 8x8", "--layer relu --input 16x16 --in-channels 4",
@@ -41,7 +41,7 @@ def main():
     for layer, ladder in LADDERS.items():
         for options in ladder:
             start = time.perf_counter()
-            derivation = run(*spec_from_arguments(options))
+            derivation = run(*from_arguments(options))
             seconds = time.perf_counter() - start
             assert derivation.proven, options
             checked = ", ".join(f"{r.name} {r.elements:,} el / {r.terms:,} t"

@@ -21,10 +21,12 @@ import sympy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from symconv.layers import conv as conv_layer  # noqa: E402
-from symconv.pipeline import run  # noqa: E402
+from symconv.algebra.geometry import WindowSpec  # noqa: E402
 from symconv.algebra.polynomial import to_sympy  # noqa: E402
-from symconv.spec import ConvSpec, WindowSpec  # noqa: E402
+from symconv.engine.pipeline import run  # noqa: E402
+from symconv.layers.conv import LAYER as CONV  # noqa: E402
+from symconv.layers.conv import forward as conv_forward  # noqa: E402
+from symconv.layers.conv.spec import ConvSpec  # noqa: E402
 
 
 def square(n, k, s=1, p=0, cin=1, cout=1):
@@ -47,13 +49,13 @@ def median_seconds(function, repeats):
 
 
 def ours(spec):
-    derivation = run("conv", spec)
+    derivation = run(CONV, spec)
     assert derivation.proven
     return derivation.terms
 
 
 def brute_force_diff(spec):
-    forward = conv_layer.symbolic_forward(spec)
+    forward = conv_forward.symbolic_forward(spec)
     inner = sympy.Add(*(g * to_sympy(o) for g, o in
                         zip(forward.upstream.entries.flat, forward.output.flat)))
     for array in forward.inputs.values():

@@ -1,17 +1,19 @@
 """The golden record: catalogue cases and the files ``generated/`` must hold for them.
 
-Each case is a name and the command-line options that describe it. ``expected_files`` renders
-everything in memory; ``symconv regenerate`` writes it, ``--check`` compares it with disk.
+Each case is a name and the command-line options that describe it; its folder holds the
+LaTeX and Markdown documents (with SVG figures), the NumPy module and the proof report.
+``expected_files`` renders everything in memory; ``symconv regenerate`` writes it,
+``--check`` compares it with disk.
 """
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
-from symconv.layers import LAYERS
-from symconv.options import spec_from_arguments
-from symconv.pipeline import run
-from symconv.render import latex_document, numpy_module, proof_json
+from symconv.api import Derivation, layer_and_spec
+from symconv.engine import pipeline
+from symconv.render import artifacts
 
 CASES = {
     "classic-3x3-k2": "--input 3x3 --kernel 2x2",
@@ -34,10 +36,37 @@ CASES = {
     "softmax-ce-3-b2": "--layer softmax-ce --classes 3 --batch 2",
 }
 
+MARKER = "README.md"
+"""The catalogue's index; a folder holding it (or nothing) is a golden record."""
 
-def module_file(layer: str) -> str:
-    """The generated module's file name: ``conv.py``, ``maxpool.py``, ``softmax_ce.py``..."""
-    return f"{LAYERS[layer]}.py"
+
+def case_options(arguments: str) -> tuple[str, dict]:
+    """``(layer, options)`` from an option string such as ``"--input 5x5 --kernel 3"``."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--layer", default="conv")
+    parser.add_argument("--count-include-pad", dest="count_include_pad", default=None,
+                        action=argparse.BooleanOptionalAction)
+    known, rest = parser.parse_known_args(arguments.split())
+    options = {key[2:].replace("-", "_"): value for key, value in zip(rest[::2], rest[1::2])}
+    if known.count_include_pad is not None:
+        options["count_include_pad"] = known.count_include_pad
+    return known.layer, options
+
+
+def case_derivation(name: str) -> Derivation:
+    """The proven derivation of catalogue case ``name``."""
+    layer, options = case_options(CASES[name])
+    derivation = Derivation.of(pipeline.run(*layer_and_spec(layer, options)))
+    if not derivation.proven:
+        raise RuntimeError(f"catalogue case {name} failed its proof")
+    return derivation
+
+
+def case_files(derivation: Derivation) -> dict[str, str]:
+    """The artifacts of one case: ``{file name: content}``."""
+    return {"derivation.tex": derivation.latex(), **derivation.markdown_files("derivation"),
+            f"{derivation.layer.module_name}.py": derivation.module_source(),
+            "proof.json": artifacts.proof_json(derivation)}
 
 
 def index(rows: list[tuple[str, str, str]]) -> str:
@@ -46,7 +75,7 @@ def index(rows: list[tuple[str, str, str]]) -> str:
              "Written by `symconv regenerate`; do not edit. `symconv regenerate --check` "
              "fails when these files differ from a fresh render.", "",
              "| case | options | sizes |", "|---|---|---|"]
-    lines += [f"| [{name}]({name}/derivation.tex) | `{options}` | {sizes} |"
+    lines += [f"| [{name}]({name}/derivation.md) | `{options}` | {sizes} |"
               for name, options, sizes in rows]
     return "\n".join(lines) + "\n"
 
@@ -55,15 +84,11 @@ def expected_files() -> dict[str, str]:
     """``{path relative to generated/: content}`` for every case, plus the index."""
     files, rows = {}, []
     for name, options in CASES.items():
-        layer, spec = spec_from_arguments(options)
-        derivation = run(layer, spec)
-        if not derivation.proven:
-            raise RuntimeError(f"catalogue case {name} failed its proof")
-        files[f"{name}/derivation.tex"] = latex_document(derivation)
-        files[f"{name}/{module_file(layer)}"] = numpy_module(derivation)
-        files[f"{name}/proof.json"] = proof_json(derivation)
+        derivation = case_derivation(name)
+        for file, content in case_files(derivation).items():
+            files[f"{name}/{file}"] = content
         rows.append((name, options, derivation.spec.summary().splitlines()[-1]))
-    files["README.md"] = index(rows)
+    files[MARKER] = index(rows)
     return files
 
 
@@ -85,3 +110,9 @@ def drift(root: Path, expected: dict[str, str]) -> dict[str, list[str]]:
         "missing": sorted(p for p in expected if p not in present),
         "extra": sorted(p for p in present if p not in expected),
     }
+
+
+def from_arguments(arguments: str):
+    """``(layer record, spec)`` from an option string such as ``"--layer relu --input 3x4"``."""
+    layer, options = case_options(arguments)
+    return layer_and_spec(layer, options)

@@ -1,4 +1,4 @@
-"""The ``symconv`` command line (DESIGN §3).
+"""The ``symconv`` command line (DESIGN §3), a thin layer on :mod:`symconv.api`.
 
 Exit codes: 0 success, 1 an identity failed (or ``regenerate --check`` found drift),
 2 bad input — always one line on stderr, never a traceback. Every file is rendered in memory
@@ -8,21 +8,43 @@ first and then written atomically, so a failure leaves no partial output.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import shutil
 import sys
 from pathlib import Path
 
-from symconv.catalogue import drift, expected_files
-from symconv.compile import CompileError, compile_pdf, latex_tool
+from symconv import __version__
+from symconv.api import Derivation, layer_and_spec
+from symconv.catalogue import CASES, MARKER, drift, expected_files
+from symconv.engine import pipeline
 from symconv.errors import SpecError
-from symconv.layers import layer_module
-from symconv.options import add_layer_options, spec_from_options
+from symconv.layers import LAYERS
 from symconv.output import write_atomically
-from symconv.pipeline import Derivation, run
-from symconv.render import generate, latex_document, markdown_document, numpy_module, proof_json
+from symconv.render import artifacts
+from symconv.render.compile import CompileError, compile_pdf, latex_tool
 
 DEFAULT_OUTPUT = Path("symconv-out")
+
+# (group title, [(option name, help)]): --help lists the options by the layers they apply to
+OPTION_GROUPS = [
+    ("geometry (conv, maxpool, avgpool; relu takes --input only)", [
+        ("input", "spatial size, e.g. 7, 5x5, 4x4x4 (default 3x3)"),
+        ("kernel", "kernel or pooling window per axis (default 2)"),
+        ("stride", "stride per axis (default 1; pooling: the window)"),
+        ("padding", "zero padding per axis; 'low:high' for asymmetric, e.g. 0:1x1:0"),
+        ("dilation", "spacing between kernel taps (default 1; not avgpool)"),
+    ]),
+    ("channels (conv; pooling and relu take --in-channels and --batch)", [
+        ("in_channels", "input channels (default 1)"),
+        ("out_channels", "conv: output channels (default 1)"),
+        ("groups", "conv: channel groups (default 1)"),
+        ("batch", "batch size (default 1)"),
+    ]),
+    ("linear", [("in_features", "input features (default 3)"),
+                ("out_features", "output features (default 2)")]),
+    ("softmax-ce", [("classes", "number of classes (default 3)")]),
+]
 
 
 class UsageError(Exception):
@@ -34,9 +56,26 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def add_layer_options(parser: argparse.ArgumentParser) -> None:
+    """The OPTIONS shared by ``prove``, ``latex`` and ``codegen`` (DESIGN §3)."""
+    parser.add_argument("--layer", default="conv",
+                        help=f"one of {', '.join(LAYERS)} (default: conv)")
+    for title, options in OPTION_GROUPS:
+        group = parser.add_argument_group(title)
+        for name, text in options:
+            group.add_argument("--" + name.replace("_", "-"), dest=name, default=None,
+                               help=text)
+    group = parser.add_argument_group("avgpool")
+    group.add_argument("--count-include-pad", dest="count_include_pad", default=None,
+                       action=argparse.BooleanOptionalAction,
+                       help="divide by the whole window, padding included (default: yes, "
+                            "like PyTorch)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="symconv", description="Derive, prove and render the backward pass "
                      "of a CNN layer. With no command: the default example into ./symconv-out/.")
+    parser.add_argument("--version", action="version", version=f"symconv {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     prove = commands.add_parser("prove", help="derive and prove the backward identities")
     add_layer_options(prove)
@@ -44,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     latex = commands.add_parser("latex", help="write the derivation document")
     add_layer_options(latex)
     latex.add_argument("-o", "--output", required=True, help="the .tex (or .md) file to write")
-    latex.add_argument("--format", choices=("tex", "md"), default="tex")
+    latex.add_argument("--format", choices=("tex", "md"), default="tex",
+                       help="tex: LaTeX with TikZ figures; md: Markdown with KaTeX math and "
+                            "SVG figures beside it (default: tex)")
     latex.add_argument("--pdf", action="store_true", help="also compile the PDF with pdflatex")
     codegen = commands.add_parser("codegen", help="write a tested NumPy forward/backward module")
     add_layer_options(codegen)
@@ -56,7 +97,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def prove_report(derivation: Derivation) -> str:
+def layer_options(options: argparse.Namespace) -> dict:
+    """The layer options the user gave, by name."""
+    names = [name for _, group in OPTION_GROUPS for name, _ in group] + ["count_include_pad"]
+    return {name: getattr(options, name) for name in names if getattr(options, name) is not None}
+
+
+def derivation_for(options: argparse.Namespace) -> Derivation:
+    return Derivation.of(pipeline.run(*layer_and_spec(options.layer, layer_options(options))))
+
+
+def prove_report(derivation: pipeline.Derivation) -> str:
     """The human-readable proof report: one line per identity, then a verdict."""
     lines = [derivation.spec.summary()]
     for result in derivation.results:
@@ -79,18 +130,14 @@ def prove_report(derivation: Derivation) -> str:
     return "\n".join(lines)
 
 
-def proven_or_report(options) -> Derivation | None:
-    """Run the derivation; on a failed identity print the report to stderr and return None."""
-    derivation = run(options.layer, spec_from_options(options))
-    if derivation.proven:
-        return derivation
+def refuse_unproven(derivation: pipeline.Derivation) -> int:
     print(prove_report(derivation), file=sys.stderr)
     print("symconv: error: an identity failed; nothing was written", file=sys.stderr)
-    return None
+    return 1
 
 
 def command_prove(options) -> int:
-    derivation = run(options.layer, spec_from_options(options))
+    derivation = derivation_for(options)
     if options.json:
         print(json.dumps(derivation.report(), indent=2))
     else:
@@ -99,14 +146,13 @@ def command_prove(options) -> int:
 
 
 def command_codegen(options) -> int:
-    source, derivation = generate(options.layer, spec_from_options(options))
-    if not derivation.proven:
-        print(prove_report(derivation), file=sys.stderr)
-        return 1
+    layer, spec = layer_and_spec(options.layer, layer_options(options))
+    source, derivation = artifacts.generate(layer, spec)
+    if source is None:
+        return refuse_unproven(derivation)
     path = write_atomically(options.output, source)
-    print(f"wrote {path}: {layer_module(options.layer).SIGNATURE}")
-    print(f"identities proven exactly on input "
-          f"{tuple(derivation.spec.as_dict()['input_shape'])}")
+    print(f"wrote {path}: {layer.signature}")
+    print(f"identities proven exactly on input {tuple(derivation.spec.as_dict()['input_shape'])}")
     return 0
 
 
@@ -116,15 +162,15 @@ def command_latex(options) -> int:
         raise SpecError("--pdf", "applies to --format tex only")
     if options.pdf:
         latex_tool()  # refuse before any work when pdflatex is missing
-    derivation = proven_or_report(options)
-    if derivation is None:
-        return 1
+    derivation = derivation_for(options)
+    if not derivation.proven:
+        return refuse_unproven(derivation)
     if options.format == "md":
-        files = markdown_document(derivation, output.stem)
+        files = derivation.markdown_files(output.stem)
         for name in sorted(files):
             print(f"wrote {write_atomically(output.with_name(name), files[name])}")
         return 0
-    tex = latex_document(derivation)
+    tex = derivation.latex()
     if options.pdf:
         pdf = compile_pdf(tex, output.with_suffix(".pdf"))
     print(f"wrote {write_atomically(output, tex)}")
@@ -133,35 +179,57 @@ def command_latex(options) -> int:
     return 0
 
 
+OWNED_NAMES = ("derivation.tex", "derivation.md", "derivation-*.svg", "proof.json",
+               *(f"{layer.module_name}.py" for layer in LAYERS.values()))
+
+
+def owned(path: str) -> bool:
+    """A file ``regenerate`` may replace or remove: the index, or an artifact name inside a
+    catalogue case folder."""
+    parts = path.split("/")
+    if parts == [MARKER]:
+        return True
+    return (len(parts) == 2 and parts[0] in CASES
+            and any(fnmatch.fnmatchcase(parts[1], name) for name in OWNED_NAMES))
+
+
 def command_regenerate(options) -> int:
     root = Path(options.root)
+    if root.exists() and not root.is_dir():
+        raise SpecError("--root", f"{root} is not a folder")
+    if root.is_dir() and any(root.iterdir()) and not (root / MARKER).is_file():
+        raise SpecError("--root", f"{root} is not empty and has no {MARKER}: not a golden "
+                                  f"record, refusing to write into it")
     expected = expected_files()
+    found = drift(root, expected)
+    foreign = [path for path in found["extra"] if not owned(path)]
     if options.check:
-        found = drift(root, expected)
         problems = [f"{kind}: {root / path}" for kind, paths in found.items() for path in paths]
         for line in problems:
             print(line)
         print(f"{root}: {len(expected)} files, "
               + ("up to date" if not problems else f"{len(problems)} differ"))
         return 1 if problems else 0
-    for path in drift(root, expected)["extra"]:
-        (root / path).unlink()
+    for path in found["extra"]:
+        if owned(path):
+            (root / path).unlink()
     for path, content in sorted(expected.items()):
         write_atomically(root / path, content)
+    for path in foreign:
+        print(f"left alone (not written by symconv): {root / path}")
     print(f"wrote {len(expected)} files under {root}/")
     return 0
 
 
 def command_default(_options) -> int:
     """The main job: the default example (3x3 input, 2x2 kernel), every artifact."""
-    options = build_parser().parse_args(["prove"])
-    derivation = proven_or_report(options)
-    if derivation is None:
-        return 1
+    derivation = derivation_for(build_parser().parse_args(["prove"]))
+    if not derivation.proven:
+        return refuse_unproven(derivation)
     print(prove_report(derivation))
-    files = {"derivation.tex": latex_document(derivation), "conv.py": numpy_module(derivation),
-             "proof.json": proof_json(derivation),
-             **markdown_document(derivation, "derivation")}
+    files = {"derivation.tex": derivation.latex(), "conv.py": derivation.module_source(),
+             "proof.json": artifacts.proof_json(derivation),
+             **derivation.markdown_files("derivation")}
     written = [write_atomically(DEFAULT_OUTPUT / name, content)
                for name, content in sorted(files.items())]
     if shutil.which("pdflatex"):

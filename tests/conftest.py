@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from symconv.spec import ConvSpec, WindowSpec
+from symconv.algebra.geometry import WindowSpec
+from symconv.layers.conv.spec import ConvSpec
 
 
 def conv(input_, kernel, stride=1, padding=0, dilation=1, cin=1, cout=1, groups=1, batch=1):

@@ -6,7 +6,8 @@ import importlib.util
 import tempfile
 from pathlib import Path
 
-from symconv.render import generate
+from symconv.layers.conv import LAYER as CONV
+from symconv.render.artifacts import generate
 
 _FOLDER = Path(tempfile.mkdtemp(prefix="symconv-generated-"))
 _LOADED: dict = {}
@@ -24,6 +25,6 @@ def import_source(source: str, name: str):
 def module_for(spec):
     """(module, derivation) for ``spec``, generated once per test session."""
     if spec not in _LOADED:
-        source, derivation = generate("conv", spec)
+        source, derivation = generate(CONV, spec)
         _LOADED[spec] = import_source(source, f"conv_{len(_LOADED)}"), derivation
     return _LOADED[spec]

@@ -61,7 +61,7 @@ BAD = {
     "zero-channels": ("--in-channels 0", "--in-channels: must be a positive integer"),
     "zero-batch": ("--batch 0", "--batch: must be a positive integer"),
     "unknown-layer": ("--layer pool9", "--layer: must be one of"),
-    "not-an-int": ("--batch two", "argument --batch: invalid int value"),
+    "not-an-int": ("--batch two", "--batch: expected a non-negative integer"),
 }
 
 
@@ -78,3 +78,22 @@ def test_no_traceback_from_the_real_process():
                              capture_output=True, text=True)
     assert process.returncode == 2
     assert process.stderr == "symconv: error: --stride: must be a positive integer, got 0\n"
+
+
+def test_a_planted_closed_form_error_fails_every_command(tmp_path, monkeypatch, capsys):
+    """A bug in a closed-form builder: prove exits 1; latex and codegen write nothing."""
+    from symconv.layers.conv import closed_forms
+
+    right = closed_forms.input_gradient
+
+    def without_rot180(spec, g_quad, kernel):
+        return right(spec, g_quad, kernel[(Ellipsis, *(slice(None, None, -1),) * spec.window.rank)])
+
+    monkeypatch.setattr(closed_forms, "input_gradient", without_rot180)
+    args = ["--input", "4x4", "--kernel", "2", "--padding", "1"]
+    assert main(["prove", *args]) == 1
+    assert main(["latex", *args, "-o", str(tmp_path / "d.tex")]) == 1
+    assert main(["latex", *args, "--format", "md", "-o", str(tmp_path / "d.md")]) == 1
+    assert main(["codegen", *args, "-o", str(tmp_path / "conv.py")]) == 1
+    assert "nothing was written" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())

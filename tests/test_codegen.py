@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from symconv.codegen import input_gradient_strategy
 from symconv.algebra.polynomial import evaluate
-from symconv.render import generate
+from symconv.layers.conv import LAYER as CONV
+from symconv.layers.conv.module import input_gradient_strategy
+from symconv.render.artifacts import generate
 from tests import loop_reference
 from tests.conftest import AWKWARD, conv
 from tests.generated_modules import module_for
@@ -157,8 +158,8 @@ def test_bad_arrays_raise_value_error(make, message):
 
 def test_source_is_deterministic_and_passes_ruff(tmp_path):
     spec = conv((7, 7), 3, 2, ((0, 1), (1, 0)), 1, cin=4, cout=6, groups=2)
-    first, _ = generate("conv", spec)
-    assert generate("conv", spec)[0] == first
+    first, _ = generate(CONV, spec)
+    assert generate(CONV, spec)[0] == first
     path = tmp_path / "conv.py"
     path.write_text(first)
     ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", str(path)],
@@ -167,7 +168,7 @@ def test_source_is_deterministic_and_passes_ruff(tmp_path):
 
 
 def test_generated_module_imports_numpy_only():
-    source, _ = generate("conv", conv((4,), 2, 1, 0))
+    source, _ = generate(CONV, conv((4,), 2, 1, 0))
     imports = [line for line in source.splitlines() if line.startswith(("import", "from"))]
     assert imports == ["import numpy as np"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import sympy
 
-from symconv.derive import derive, pairing
-from symconv.layers import conv as conv_layer
 from symconv.algebra.polynomial import from_sympy, gradient, to_sympy
+from symconv.engine.derive import derive, pairing
+from symconv.layers.conv import forward as conv_forward
 from tests.conftest import conv
 
 TINY = {
@@ -20,7 +20,7 @@ TINY = {
 
 @pytest.mark.parametrize("spec", TINY.values(), ids=TINY.keys())
 def test_derivation_matches_sympy_diff(spec):
-    forward = conv_layer.symbolic_forward(spec)
+    forward = conv_forward.symbolic_forward(spec)
     inner = sympy.Add(*(g * to_sympy(o) for g, o in
                         zip(forward.upstream.entries.flat, forward.output.flat)))
     derived = derive(forward)
@@ -30,7 +30,7 @@ def test_derivation_matches_sympy_diff(spec):
 
 
 def test_pairing_is_the_sum_of_g_times_o():
-    forward = conv_layer.symbolic_forward(TINY["stride-pad"])
+    forward = conv_forward.symbolic_forward(TINY["stride-pad"])
     expected = sympy.expand(sum(g * to_sympy(o) for g, o in
                                 zip(forward.upstream.entries.flat, forward.output.flat)))
     assert pairing(forward) == from_sympy(expected)

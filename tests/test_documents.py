@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from symconv.catalogue import CASES, drift, expected_files, module_file
+from symconv.catalogue import CASES, drift, expected_files, from_arguments
 from symconv.cli import main
-from symconv.options import spec_from_arguments
-from symconv.pipeline import run
-from symconv.render import latex_document, markdown_document
+from symconv.engine.pipeline import run
+from symconv.render.artifacts import latex as latex_document
+from symconv.render.artifacts import markdown as markdown_document
 from tests import loop_reference
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,16 +56,44 @@ def test_regenerate_check_lists_drift_and_writes_nothing(tmp_path, capsys):
     assert "extra: " in out and "stray.txt" in out
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
     assert main(["regenerate", "--root", str(root)]) == 0
+    assert "left alone (not written by symconv)" in capsys.readouterr().out
+    assert (root / "stray.txt").read_text() == "not from the catalogue\n"   # never deleted
+    (root / "stray.txt").unlink()
     assert main(["regenerate", "--check", "--root", str(root)]) == 0
 
 
+def test_regenerate_removes_only_its_own_files(tmp_path, capsys):
+    root = tmp_path / "generated"
+    shutil.copytree(GENERATED, root, ignore=shutil.ignore_patterns("__pycache__"))
+    mine = root / "5x5-k3-s2-p1" / "derivation-old-figure.svg"   # an artifact name: ours
+    mine.write_text("<svg/>")
+    theirs = [root / "user_code.py", root / "sub" / "important.dat",
+              root / "5x5-k3-s2-p1" / "notes.txt"]
+    for path in theirs:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("keep me")
+    assert main(["regenerate", "--root", str(root)]) == 0
+    assert not mine.exists()
+    assert all(path.read_text() == "keep me" for path in theirs)
+
+
+def test_regenerate_refuses_a_folder_that_is_not_a_golden_record(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.py").write_text("print()")
+    assert main(["regenerate", "--root", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--root" in err and "not a golden record" in err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["main.py", "notes.txt", "src"]
+
+
 def golden_module(case):
-    layer, spec = spec_from_arguments(CASES[case])
-    path = GENERATED / case / module_file(layer)
+    layer, spec = from_arguments(CASES[case])
+    path = GENERATED / case / f"{layer.module_name}.py"
     loader = importlib.util.spec_from_file_location(f"golden_{case.replace('-', '_')}", path)
     module = importlib.util.module_from_spec(loader)
     loader.loader.exec_module(module)
-    return layer, spec, module
+    return layer.name, spec, module
 
 
 @pytest.mark.parametrize("case", sorted(c for c in CASES if "--layer" not in CASES[c]))
@@ -136,12 +164,12 @@ def test_latex_command_with_awkward_output_name(tmp_path, capsys):
 
 
 def test_latex_document_is_deterministic_and_escapes_statements():
-    derivation = run(*spec_from_arguments("--input 6x6 --kernel 3 --stride 2"))
+    derivation = run(*from_arguments("--input 6x6 --kernel 3 --stride 2"))
     tex = latex_document(derivation)
-    assert tex == latex_document(run(*spec_from_arguments(
+    assert tex == latex_document(run(*from_arguments(
         "--input 6x6 --kernel 3 --stride 2")))
-    assert r"(p\_lo, p\_hi - r)" in tex      # statements reach LaTeX escaped
-    assert "output\\_padding" in tex          # the leftover section is present (r > 0)
+    assert r"\operatorname{rot180}(W)[j]" in tex   # the proven identities, in math
+    assert "output\\_\\allowbreak{}padding" in tex   # the leftover section is present (r > 0)
     for section in ("Warm-up", "The forward pass", "The chain rule", "valid cross-correlation",
                     "full convolution", "spray and gather", "zeros are inserted",
                     "What was proven"):
@@ -163,7 +191,7 @@ def test_markdown_has_math_and_svg_figures(tmp_path):
 
 
 def test_markdown_is_deterministic():
-    derivation = run(*spec_from_arguments("--input 4x4x4 --kernel 2 --stride 2"))
+    derivation = run(*from_arguments("--input 4x4x4 --kernel 2 --stride 2"))
     assert markdown_document(derivation, "d") == markdown_document(derivation, "d")
 
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from symconv.algebra.polynomial import monomial
+from symconv.algebra.verbs import empty_polynomials, matmul
+from symconv.catalogue import from_arguments
 from symconv.cli import main
-from symconv.layers import layer_module
-from symconv.model import Identity
-from symconv.algebra.verbs import matmul
-from symconv.options import spec_from_arguments
-from symconv.pipeline import run
-from symconv.prove import check
-from symconv.render import generate
+from symconv.engine.contract import Identity
+from symconv.engine.pipeline import run
+from symconv.engine.prove import check
+from symconv.layers import LAYERS
+from symconv.layers.pool.maxpool import indicator
+from symconv.layers.relu.maths import region
+from symconv.render.artifacts import generate
 from tests import loop_reference
 from tests.generated_modules import import_source
 
@@ -48,7 +51,7 @@ def derivations():
 
 def derivation_for(cache, options):
     if options not in cache:
-        cache[options] = run(*spec_from_arguments(options))
+        cache[options] = run(*from_arguments(options))
     return cache[options]
 
 
@@ -57,35 +60,39 @@ def test_layer_is_proven(options, derivations):
     derivation = derivation_for(derivations, options)
     assert derivation.results and derivation.proven, [r.as_dict() for r in derivation.results]
     for result in derivation.results:
-        assert result.elements == derivation.gradients[result.wrt].size
+        assert result.elements == derivation.derived[result.wrt].size
 
 
 def replaced(derivation, index, closed, **changes):
     identity = derivation.identities[index]
     fields = {"name": identity.name, "wrt": identity.wrt, "statement": "planted",
-              "closed": closed, "method": identity.method, "equal": identity.equal}
+              "formula": identity.formula, "closed": closed, "method": identity.method,
+              "equal": identity.equal}
     fields.update(changes)
     return check(Identity(**fields), derivation.gradients[identity.wrt])
 
 
 def test_relu_mask_of_the_wrong_sign_is_rejected(derivations):
     derivation = derivation_for(derivations, PROVEN["relu-2d"])
-    wrong = np.empty(derivation.identities[0].closed.shape, dtype=object)
+    wrong = empty_polynomials(derivation.identities[0].closed.shape)
     for index, g in np.ndenumerate(derivation.forward.upstream.entries):
-        wrong[index] = {"X > 0": {}, "X < 0": {(g,): 1}}
+        wrong[index][monomial(g, region(derivation.forward.inputs["X"][index], "<"))] = 1
     assert not replaced(derivation, 0, wrong).proven
 
 
 def test_maxpool_routing_to_the_wrong_entry_is_rejected(derivations):
     derivation = derivation_for(derivations, PROVEN["maxpool-classic"])
-    wrong = np.empty(derivation.identities[0].closed.shape, dtype=object)
-    for index, cases in np.ndenumerate(derivation.identities[0].closed):
-        labels = list(cases)
-        # send each case's gradient where the next case would: the wrong arg-max
-        wrong[index] = {label: cases[labels[(k + 1) % len(labels)]]
-                        for k, label in enumerate(labels)}
+    identity = derivation.identities[0]
+    x = derivation.forward.inputs["X"]
+    wrong = empty_polynomials(identity.closed.shape)
+    for index, entries in np.ndenumerate(identity.parts["windows"]):
+        g = derivation.forward.upstream[index]
+        for k, entry in enumerate(entries):
+            # the gradient of the case "entry k is the maximum" lands on entry k + 1
+            target = entries[(k + 1) % len(entries)]
+            wrong[x.index_of[target]][monomial(g, indicator(g, entry))] = 1
     result = replaced(derivation, 0, wrong)
-    assert not result.proven and "max at" in result.mismatch.derived
+    assert not result.proven and "max" in result.mismatch.derived
 
 
 def test_avgpool_wrong_divisor_is_rejected(derivations):
@@ -124,10 +131,10 @@ def test_softmax_needs_the_targets_to_sum_to_one(derivations):
 
 def test_relu_derivative_comes_from_sympy():
     """The derivation differentiates Max(X, 0) itself (Heaviside), not the closed form."""
-    layer = layer_module("relu")
-    _, spec = spec_from_arguments("--layer relu --input 2")
+    layer = LAYERS["relu"]
+    _, spec = from_arguments("--layer relu --input 2")
     forward = layer.symbolic_forward(spec)
-    from symconv.derive import derive_expressions
+    from symconv.engine.derive import derive_expressions
     chain = derive_expressions(forward)["X"]
     assert "Heaviside" in str(chain[0, 0, 0])
 
@@ -152,7 +159,7 @@ _MODULES: dict = {}
 
 def module_for(options):
     if options not in _MODULES:
-        layer, spec = spec_from_arguments(options)
+        layer, spec = from_arguments(options)
         source, derivation = generate(layer, spec)
         assert derivation.proven
         _MODULES[options] = import_source(source, f"layer_{len(_MODULES)}"), spec
@@ -339,8 +346,8 @@ LARGE = {
 
 @pytest.mark.parametrize("options", LARGE.values(), ids=LARGE.keys())
 def test_large_layers_are_proven_on_a_shorter_instance_with_the_same_leftover(options):
-    layer, spec = spec_from_arguments(options)
-    small = layer_module(layer).proof_spec(spec)
+    layer, spec = from_arguments(options)
+    small = layer.proof_spec(spec)
     assert small.forward_terms < spec.forward_terms
     if hasattr(spec, "window"):
         assert small.window.leftover == spec.window.leftover
@@ -351,7 +358,7 @@ def test_large_layers_are_proven_on_a_shorter_instance_with_the_same_leftover(op
 
 
 def test_module_proven_on_a_shorter_instance_is_right_at_full_size():
-    layer, spec = spec_from_arguments(LARGE["maxpool"])
+    layer, spec = from_arguments(LARGE["maxpool"])
     module = import_source(generate(layer, spec)[0], "large_maxpool")
     x = pooled_input(spec, np.float64)[:, :2, :23, :20]     # any size: read at run time
     dy = np.random.default_rng(6).standard_normal(module.forward(x).shape)

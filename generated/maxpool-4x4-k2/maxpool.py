@@ -9,7 +9,7 @@ Layer (the semantics of ``torch.nn.functional.max_pool2d``):
 Each window sends its gradient to its largest entry; ties go to the first maximum in scan
 order, like PyTorch. symconv proved the routing exactly where the maximum is unique (case
 split over the arg-max of each window) on the instance input (1, 1, 4, 4):
-    dX: 4 elements, 16 terms, equal
+    dX: 16 elements, 16 terms, equal
 
 Batch, channels and spatial sizes are read from the arrays. Each window tap is one strided
 slice, so the backward pass is one strided add per tap (no Python loop over positions).

@@ -102,6 +102,20 @@ def correlation_length(signal: int, kernel: int, dilation: int, step: int) -> in
     return (signal - dilation * (kernel - 1) - 1) // step + 1
 
 
+def correlation_window(signal: np.ndarray, kernel_shape: tuple[int, ...], *,
+                       dilation: tuple[int, ...], step: tuple[int, ...],
+                       a: tuple[int, ...]) -> list[tuple[tuple[int, ...], object]]:
+    """The entries output ``a`` of a valid correlation multiplies: ``(b, signal[step*a +
+    dilation*b])`` for every kernel position ``b`` in scan order.
+
+    >>> correlation_window(np.array(list("abcdefg")), (3,), dilation=(2,), step=(1,), a=(1,))
+    [((0,), np.str_('b')), ((1,), np.str_('d')), ((2,), np.str_('f'))]
+    """
+    return [(b, signal[tuple(st * ai + dl * bi
+                              for ai, bi, st, dl in zip(a, b, step, dilation))])
+            for b in product(*(range(k) for k in kernel_shape))]
+
+
 def correlate(signal: np.ndarray, kernel: np.ndarray, *, dilation: tuple[int, ...],
               step: tuple[int, ...], out: np.ndarray | None = None) -> np.ndarray:
     """Valid cross-correlation ``out[a] = sum_b signal[step*a + dilation*b] * kernel[b]``.

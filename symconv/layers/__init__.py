@@ -1,28 +1,28 @@
-"""Layer modules. Each owns its spec, its symbolic forward and its table of identities.
+"""The registry: every layer symconv proves, by its ``--layer`` name.
 
-A layer module provides:
-
-* ``OPTIONS`` — the command-line options it accepts (others are refused);
-* ``spec_from_options(options)`` — its validated spec;
-* ``symbolic_forward(spec)`` and ``identities(spec, forward)``;
-* optionally ``derive(forward)`` when its forward is not a polynomial (the default is
-  :func:`symconv.derive.derive`);
-* ``document(derivation)`` — ``(template stem, context)`` for its derivation document;
-* ``module_source(spec, derivation)`` and ``proof_spec(spec)`` for its NumPy module.
+Adding a layer: one folder here with its spec, forward, identities, document and module
+context and templates, exporting a :class:`~symconv.engine.contract.Layer`; one line below.
 """
 
 from __future__ import annotations
 
-from importlib import import_module
-
+from symconv.engine.contract import Layer
 from symconv.errors import SpecError
+from symconv.layers import conv, linear, relu, softmax_ce
+from symconv.layers.pool import AVGPOOL, MAXPOOL
 
-LAYERS = {"conv": "conv", "maxpool": "maxpool", "avgpool": "avgpool", "relu": "relu",
-          "linear": "linear", "softmax-ce": "softmax_ce"}
+LAYERS: dict[str, Layer] = {
+    "conv": conv.LAYER,
+    "maxpool": MAXPOOL,
+    "avgpool": AVGPOOL,
+    "relu": relu.LAYER,
+    "linear": linear.LAYER,
+    "softmax-ce": softmax_ce.LAYER,
+}
 
 
-def layer_module(name: str):
-    """The module implementing layer ``name``."""
+def layer_named(name: str) -> Layer:
+    """The layer called ``name``; a :class:`SpecError` naming ``--layer`` otherwise."""
     if name not in LAYERS:
         raise SpecError("--layer", f"must be one of {', '.join(LAYERS)}, got {name!r}")
-    return import_module(f"symconv.layers.{LAYERS[name]}")
+    return LAYERS[name]

@@ -1,0 +1,70 @@
+"""The values of the convolution NumPy module (``conv.py.jinja``) and its proof instance."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from symconv.algebra.geometry import axes_text
+from symconv.engine.pipeline import Derivation
+from symconv.layers.conv.spec import ConvSpec
+from symconv.render.module import SPATIAL_NAMES
+
+PROOF_TERMS = 100_000
+"""Above this many forward products the proof runs on fewer channels (same geometry)."""
+
+
+def input_gradient_strategy(spec: ConvSpec) -> str:
+    """How the generated code computes dX.
+
+    ``"transposed"`` (one im2col of the padded dy and one multiply) wins only when the
+    stride is 1 — nothing to scatter — and C_in >= C_out; otherwise ``"col2im"``: the
+    adjoint of the forward's im2col, a multiply followed by one strided add per tap.
+
+    >>> from symconv.algebra.geometry import WindowSpec
+    >>> window = WindowSpec((8, 8), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
+    >>> [input_gradient_strategy(ConvSpec(window, cin, cout)) for cin, cout in ((8, 4), (4, 8))]
+    ['transposed', 'col2im']
+    """
+    if all(s == 1 for s in spec.window.stride) and spec.in_channels >= spec.out_channels:
+        return "transposed"
+    return "col2im"
+
+
+def proof_spec(spec: ConvSpec) -> ConvSpec:
+    """The instance whose proof goes into the module docstring.
+
+    The layer itself when it has at most :data:`PROOF_TERMS` forward products; otherwise the
+    same geometry and groups with batch 1 and at most two channels per group on each side —
+    the identities are per channel pair — and, if still too large, an input shortened by
+    :meth:`WindowSpec.proof_window` (same kernel, stride, padding, dilation and leftover r).
+
+    >>> from symconv.algebra.geometry import WindowSpec
+    >>> big = ConvSpec(WindowSpec((32, 32), (3, 3), (2, 2), ((1, 1), (1, 1)), (1, 1)), 16, 32)
+    >>> small = proof_spec(big)
+    >>> small.in_channels, small.out_channels, small.window == big.window
+    (2, 2, True)
+    >>> proof_spec(replace(big, window=replace(big.window, input=(512, 512)))).window.input
+    (6, 6)
+    """
+    if spec.forward_terms <= PROOF_TERMS:
+        return spec
+    fewer = replace(spec, batch=1, in_channels=spec.groups * min(spec.group_in, 2),
+                    out_channels=spec.groups * min(spec.group_out, 2))
+    if fewer.forward_terms <= PROOF_TERMS:
+        return fewer
+    return replace(fewer, window=spec.window.proof_window())
+
+
+def module_context(spec: ConvSpec, derivation: Derivation[ConvSpec]) -> dict:
+    """The constants baked into the module, and the instance the proof ran on."""
+    w = spec.window
+    proven = derivation.spec
+    return {
+        "rank": w.rank, "kernel": repr(w.kernel), "stride": repr(w.stride),
+        "padding": repr(w.padding), "dilation": repr(w.dilation), "groups": spec.groups,
+        "in_channels": spec.in_channels, "out_channels": spec.out_channels,
+        "weight_shape": repr(spec.weight_shape), "spatial_names": SPATIAL_NAMES[w.rank],
+        "strategy": input_gradient_strategy(spec),
+        "proof_instance": (f"x {proven.input_shape} (input {axes_text(proven.window.input)}), "
+                           f"w {proven.weight_shape}, dy {proven.output_shape}"),
+    }

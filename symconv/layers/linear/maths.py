@@ -1,0 +1,96 @@
+"""Fully connected layer: ``Y = X W^T + b`` with X ``(N, in)``, W ``(out, in)``, b ``(out,)``.
+
+Forward: ``Y[n, o] = b[o] + sum_i X[n, i] W[o, i]``. Identities (polynomial, exact):
+``dX = G W``, ``dW = G^T X``, ``db = sum over the batch of G``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from symconv.algebra.geometry import MAX_BATCH, MAX_CHANNELS, require_positive
+from symconv.algebra.polynomial import monomial
+from symconv.algebra.symbols import SymbolArray
+from symconv.algebra.verbs import empty_polynomials, matmul
+from symconv.engine.contract import Identity, Options, SymbolicForward
+from symconv.engine.options import count
+
+OPTIONS = frozenset({"in_features", "out_features", "batch"})
+
+
+@dataclass(frozen=True)
+class LinearSpec:
+    in_features: int = 3
+    out_features: int = 2
+    batch: int = 1
+
+    size_option = "--in-features"
+
+    def __post_init__(self) -> None:
+        require_positive("--in-features", [self.in_features], MAX_CHANNELS)
+        require_positive("--out-features", [self.out_features], MAX_CHANNELS)
+        require_positive("--batch", [self.batch], MAX_BATCH)
+
+    @property
+    def forward_terms(self) -> int:
+        """Products ``X W`` in the forward pass."""
+        return self.batch * self.in_features * self.out_features
+
+    @property
+    def symbol_count(self) -> int:
+        """Entries of X, W, b and G."""
+        return ((self.batch + self.out_features) * self.in_features
+                + (self.batch + 1) * self.out_features)
+
+    def summary(self) -> str:
+        return (f"linear: {self.in_features} -> {self.out_features} features, batch "
+                f"{self.batch}\nY = X W^T + b with X ({self.batch}, {self.in_features}), "
+                f"W ({self.out_features}, {self.in_features})")
+
+    def as_dict(self) -> dict:
+        return {"layer": "linear", "in_features": self.in_features,
+                "out_features": self.out_features, "batch": self.batch,
+                "input_shape": [self.batch, self.in_features],
+                "weight_shape": [self.out_features, self.in_features],
+                "output_shape": [self.batch, self.out_features]}
+
+
+def spec_from_options(options: Options) -> LinearSpec:
+    return LinearSpec(count(options, "in_features", 3), count(options, "out_features", 2),
+                      count(options, "batch"))
+
+
+def symbolic_forward(spec: LinearSpec) -> SymbolicForward:
+    x = SymbolArray("X", (spec.batch, spec.in_features))
+    w = SymbolArray("W", (spec.out_features, spec.in_features))
+    b = SymbolArray("b", (spec.out_features,))
+    g = SymbolArray("G", (spec.batch, spec.out_features))
+    output = empty_polynomials((spec.batch, spec.out_features))
+    for (n, o), poly in np.ndenumerate(output):
+        poly[(b[o],)] = 1
+        for i in range(spec.in_features):
+            poly[monomial(x[n, i], w[o, i])] = 1
+    return SymbolicForward(inputs={"X": x, "W": w, "b": b}, output=output, upstream=g)
+
+
+def identities(spec: LinearSpec, forward: SymbolicForward) -> list[Identity]:
+    x, w = forward.inputs["X"].entries, forward.inputs["W"].entries
+    g = forward.upstream.entries
+    db = empty_polynomials((spec.out_features,))
+    for (_, o), value in np.ndenumerate(g):
+        db[o][(value,)] = 1
+    return [
+        Identity("dX", "X", "dL/dX = G W", r"\frac{\partial L}{\partial X} = G\, W",
+                 matmul(g, w)),
+        Identity("dW", "W", "dL/dW = G^T X", r"\frac{\partial L}{\partial W} = G^{\mathsf T} X",
+                 matmul(g.T, x)),
+        Identity("db", "b", "dL/db = sum of G over the batch",
+                 r"\frac{\partial L}{\partial b}[o] = \sum_n G_{n,o}", db),
+    ]
+
+
+def proof_spec(spec: LinearSpec) -> LinearSpec:
+    return spec if spec.forward_terms <= 20_000 else LinearSpec(min(spec.in_features, 4),
+                                                                 min(spec.out_features, 4), 1)

@@ -1,0 +1,106 @@
+"""The document model printed as a compilable LaTeX article (TikZ figures).
+
+Prose is escaped (only the dialect's own markup becomes LaTeX); math is LaTeX already and is
+placed as it is. ``templates/derivation.tex.jinja`` places the prepared strings.
+"""
+
+from __future__ import annotations
+
+import re
+
+from symconv.render.document import Block, Document
+from symconv.render.figures import COLOURS, LEGEND, Grid
+from symconv.render.templating import render
+from symconv.render.text import escape
+
+_INLINE = re.compile(r"(\$[^$]+\$|`[^`]+`|\*\*[^*]+\*\*|\*[^*]+\*)")
+LONG_DISPLAY = 110
+"""Displays longer than this (in LaTeX characters) are scaled to the line width if needed."""
+_QUOTED = re.compile(r'"([^"\n]*)"')
+_UNICODE = {"×": r"$\times$", "·": r"$\cdot$", "≤": r"$\le$", "≥": r"$\ge$", "→": r"$\to$",
+            "−": "-", "°": r"$^\circ$"}
+
+
+def _text(text: str) -> str:
+    escaped = escape(text)
+    for char, latex in _UNICODE.items():
+        escaped = escaped.replace(char, latex)
+    return _QUOTED.sub(r"``\1''", escaped)
+
+
+def inline(text: str) -> str:
+    r"""One line of the dialect as LaTeX: math kept, markup converted, the rest escaped.
+
+    >>> inline("a *b* of `cd` is $x_1$ (50%)")
+    'a \\emph{b} of \\texttt{cd} is $x_1$ (50\\%)'
+    """
+    out = []
+    for piece in _INLINE.split(text):
+        if piece.startswith("$") and piece.endswith("$") and len(piece) > 1:
+            out.append(piece)
+        elif piece.startswith("`") and piece.endswith("`") and len(piece) > 1:
+            # code may break after an underscore
+            out.append(r"\texttt{" + escape(piece[1:-1]).replace(r"\_", r"\_\allowbreak{}")
+                       + "}")
+        elif piece.startswith("**") and piece.endswith("**") and len(piece) > 4:
+            out.append(r"\textbf{" + inline(piece[2:-2]) + "}")
+        elif piece.startswith("*") and piece.endswith("*") and len(piece) > 2:
+            out.append(r"\emph{" + inline(piece[1:-1]) + "}")
+        else:
+            out.append(_text(piece))
+    return "".join(out)
+
+
+def _math(body: str) -> str:
+    aligned = re.fullmatch(r"\\begin\{aligned\}\n?(.*?)\n?\\end\{aligned\}", body.strip(), re.S)
+    if aligned:
+        return "\\begin{align*}\n" + aligned.group(1) + "\n\\end{align*}"
+    if "bmatrix" in body or len(body) > LONG_DISPLAY:
+        return ("\\begin{center}\n\\fitwidth{$\\displaystyle " + body.strip()
+                + "$}\n\\end{center}")
+    return "\\[\n" + body.strip() + "\n\\]"
+
+
+def _table(block: Block) -> str:
+    header, *body = block.rows
+    lines = [r"\begin{center}", r"\begin{tabular}{" + "".join(block.align) + "}", r"\toprule",
+             " & ".join(inline(cell) for cell in header) + r" \\", r"\midrule"]
+    lines += [" & ".join(inline(cell) for cell in row) + r" \\" for row in body]
+    lines += [r"\bottomrule", r"\end{tabular}", r"\end{center}"]
+    return "\n".join(lines)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def block_latex(block: Block) -> str:
+    """Every block but figures, as LaTeX."""
+    if block.kind == "heading":
+        command = {2: "section", 3: "subsection"}.get(block.level, "paragraph")
+        return f"\\{command}{{{inline(block.text)}}}\\label{{sec:{_slug(block.text)}}}"
+    if block.kind == "math":
+        return _math(block.text)
+    if block.kind == "list":
+        items = "\n".join(r"  \item " + inline(item) for item in block.items)
+        return "\\begin{itemize}\n" + items + "\n\\end{itemize}"
+    if block.kind == "table":
+        return _table(block)
+    return "\n".join(inline(line) for line in block.text.splitlines())
+
+
+def latex_document(document: Document, grids: dict[str, Grid]) -> str:
+    """The complete, compilable LaTeX source of ``document``."""
+    blocks = []
+    for block in document.blocks:
+        if block.kind == "figures":
+            shown = [grids[name] for name in block.items]
+            kinds = [kind for kind in LEGEND if any(kind in grid.kinds for grid in shown)]
+            blocks.append({"figures": shown, "width": f"{0.95 / len(shown):.3f}",
+                           "caption": " ".join(inline(grid.caption) + "." for grid in shown),
+                           "legend": [(kind, LEGEND[kind]) for kind in kinds]})
+        else:
+            blocks.append({"figures": [], "latex": block_latex(block)})
+    colours = [(kind, colour.lstrip("#").upper()) for kind, colour in COLOURS.items()]
+    return render("derivation.tex.jinja", title=inline(document.title), blocks=blocks,
+                  colours=colours)
