@@ -63,7 +63,10 @@ def pad(view: View, amounts: tuple) -> View:
 
 
 def dilate(view: View, steps: tuple, dilated_length: Callable, fresh: Fresh) -> View:
-    """``As[t] = sum_i [t - s*i = 0][0 <= i <= len - 1] A[i]``, length ``dilated_length(len, s)``."""
+    """``As[t] = sum_i [t - s*i = 0][0 <= i <= len - 1] A[i]``.
+
+    Its length is ``dilated_length(len, s)`` = ``s*(len - 1) + 1``.
+    """
     lengths = tuple(sympy.expand(dilated_length(n, s)) for n, s in zip(view.lengths, steps))
 
     def read(lead, spatial):
@@ -91,7 +94,10 @@ def inside(view: View, lead: tuple, spatial: tuple, why: str) -> list:
 
 def correlate(a_read: Callable, b_read: Callable, b_lengths: tuple, step: tuple, dil: tuple,
               u: tuple, fresh: Fresh) -> list:
-    """``sum_{j in [0, lenB - 1]} A[step*u + dil*j] * B[j]`` (``a_read``/``b_read``: spatial only)."""
+    """``sum_{j in [0, lenB - 1]} A[step*u + dil*j] * B[j]``.
+
+    ``a_read`` and ``b_read`` take spatial indices only (their leading indices are fixed).
+    """
     bound = tuple(fresh("j") for _ in u)
     guards = [g for j, n in zip(bound, b_lengths) for g in in_range(j, 0, n - 1, "correlation")]
     outer = Term(sympy.S.One, bound, tuple(guards), ())

@@ -98,7 +98,7 @@ class Term:
         return replace(self, guards=self.guards + literals)
 
     def tidy(self) -> Term | None:
-        """Drop duplicate and numerically true guards; ``None`` when a guard is numerically false."""
+        """Drop duplicate and numerically true guards; ``None`` if a guard is numerically false."""
         kept, seen = [], set()
         for literal in self.guards:
             truth = literal.truth()

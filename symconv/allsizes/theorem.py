@@ -16,7 +16,11 @@ import sympy
 from symconv.allsizes import certificate
 from symconv.allsizes.formulas import DEFAULT_FORMULAS, Formulas
 from symconv.allsizes.geometry import (
-    UnsupportedFloor, axis_hypotheses, channel_hypotheses, hypothesis_text, make_axes,
+    UnsupportedFloor,
+    axis_hypotheses,
+    channel_hypotheses,
+    hypothesis_text,
+    make_axes,
     make_channels,
 )
 from symconv.allsizes.obligations import _AXIS, Obligation, Searcher, relevant
@@ -59,7 +63,8 @@ class IdentityResult:
         return {"name": self.name, "statement": self.statement, "obligations": self.obligations,
                 "seconds": round(self.seconds, 4), "proven": self.proven, "failure": self.failure,
                 "steps": self.steps, "chain_form": self.chain_form,
-                "closed_form": self.closed_form, "obligation_list": [c.as_dict() for c in self.checked]}
+                "closed_form": self.closed_form,
+                "obligation_list": [c.as_dict() for c in self.checked]}
 
 
 @dataclass

@@ -99,8 +99,8 @@ def sides_dx(axes: list[Axis], ch: Channels, f: Formulas) -> Sides:
                            f.output_length(lq, ax.k, 1, ax.d, 0, 0), ax.n)
                for ax, lq in zip(axes, gq.lengths)]
     kernel = "rot180(W)" if f.rotate_kernel_in_dx else "W"
-    statement = (f"dL/dX[beta,gamma,c,u] = sum_o corr(pad(dilate_s(G[beta,gamma,o]), {_amounts(amounts, axes)}), "
-                 f"{kernel}[gamma,o,c]; dilation d)[u]")
+    statement = ("dL/dX[beta,gamma,c,u] = sum_o corr(pad(dilate_s(G[beta,gamma,o]), "
+                 f"{_amounts(amounts, axes)}), {kernel}[gamma,o,c]; dilation d)[u]")
     return Sides("dX", statement, (beta, gamma, c, *u), ranges, chain, closed, lengths)
 
 
