@@ -58,6 +58,9 @@ class IdentityResult:
     chain_form: list = field(default_factory=list)
     closed_form: list = field(default_factory=list)
     checked: list = field(default_factory=list)
+    query: tuple = field(default=(), repr=False)      # the free entry (beta, gamma, c, u_1)
+    chain_terms: list = field(default_factory=list, repr=False)    # normal forms as Terms
+    closed_terms: list = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict:
         return {"name": self.name, "statement": self.statement, "obligations": self.obligations,
@@ -181,7 +184,7 @@ def prove_identity(name: str, axes, ch, hyps, formulas: Formulas, searcher) -> I
         failure = next((_failure_text(c) for c in checked if not c.proven), None)
     return IdentityResult(name, sides.statement, len(obligations), time.perf_counter() - start,
                           failure is None, failure, steps, [term_text(t) for t in chain],
-                          [term_text(t) for t in closed], checked)
+                          [term_text(t) for t in closed], checked, sides.query, chain, closed)
 
 
 def prove_groups_lemma(ch, searcher) -> IdentityResult:
