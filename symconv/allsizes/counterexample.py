@@ -62,8 +62,8 @@ def layer_from_options(options: dict) -> Layer:
         lo, _, hi = part.partition(":")
         pads.append((int(lo), int(hi or lo)))
     pads = tuple(pads) * len(n) if len(pads) == 1 else tuple(pads)
-    return Layer(n, axes(options["kernel"]), axes(options["stride"]), pads,
-                 axes(options["dilation"]), options.get("in-channels", 1),
+    return Layer(n, axes(options["kernel"]), axes(options["stride"]), axes(options["dilation"]),
+                 pads, options.get("in-channels", 1),
                  options.get("out-channels", 1), options.get("groups", 1),
                  options.get("batch", 1))
 
