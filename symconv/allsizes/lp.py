@@ -1,12 +1,29 @@
 """A small exact linear-feasibility solver: find ``x >= 0`` with ``A x = b`` over the rationals.
 
-Phase I of the simplex method on a dense tableau of ``Fraction`` entries, Bland's rule (no
-cycling). Only the certificate *search* uses it; certificates are re-checked independently.
+Phase I of the simplex method on a fraction-free integer tableau: every row is kept as integers
+times an implicit positive scale, so pivots use integer arithmetic only (rows are divided by
+their gcd to keep numbers small). Dantzig's pivot rule first, then Bland's rule, which cannot
+cycle. Only the certificate *search* uses it; certificates are re-checked independently.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
+from math import gcd, lcm
+
+
+def _integer_row(values: list) -> list[int]:
+    """The row times the positive lcm of its denominators."""
+    if all(type(v) is int for v in values):
+        return list(values)
+    scale = lcm(*(Fraction(v).denominator for v in values))
+    return [int(Fraction(v) * scale) for v in values]
+
+
+def _reduce(row: list[int]) -> list[int]:
+    """Divide by the gcd of the entries (a positive scale)."""
+    common = gcd(*row)
+    return [x // common for x in row] if common > 1 else row
 
 
 def feasible(columns: list[dict], target: dict) -> list[Fraction] | None:
@@ -15,46 +32,60 @@ def feasible(columns: list[dict], target: dict) -> list[Fraction] | None:
     m, n = len(keys), len(columns)
     rows = []
     for r, key in enumerate(keys):
-        row = [Fraction(col.get(key, 0)) for col in columns]
-        rhs = Fraction(target.get(key, 0))
+        row = [col.get(key, 0) for col in columns]
+        rhs = target.get(key, 0)
         if rhs < 0:
             row, rhs = [-x for x in row], -rhs
-        rows.append(row + [Fraction(int(r == i)) for i in range(m)] + [rhs])
+        rows.append(_integer_row(row + [int(r == i) for i in range(m)] + [rhs]))
     basis = [n + i for i in range(m)]
-    # reduced costs of "minimise the sum of artificials"; the last entry is minus the objective
-    cost = [-sum(row[j] for row in rows) for j in range(n)] + [Fraction(0)] * m
-    cost.append(-sum(row[-1] for row in rows))
+    # Phase I cost: minimise the sum of the artificials; the row holds scaled reduced costs and
+    # (last entry) minus the objective. Artificial columns start basic with scale 1 each.
+    cost = [0] * (n + m + 1)
+    for i, row in enumerate(rows):
+        scale = row[basis[i]]
+        for j, value in enumerate(row):
+            if value:
+                cost[j] -= value if scale == 1 else Fraction(value, scale)
+    for i in range(m):
+        cost[basis[i]] = 0
+    cost = _integer_row(cost)
+    pivots = 0
     while True:
-        entering = next((j for j in range(n) if cost[j] < 0), None)
-        if entering is None:
+        negative = [j for j in range(n) if cost[j] < 0]
+        if not negative:
             break
+        entering = min(negative, key=lambda j: cost[j]) if pivots < 4 * (m + n) else negative[0]
+        pivots += 1
         best = None
         for i, row in enumerate(rows):
             if row[entering] > 0:
-                ratio = row[-1] / row[entering]
+                ratio = Fraction(row[-1], row[entering])
                 if best is None or (ratio, basis[i]) < best[:2]:
                     best = (ratio, basis[i], i)
         if best is None:
             return None
-        _pivot(rows, cost, best[2], entering)
-        basis[best[2]] = entering
+        p = best[2]
+        _pivot(rows, p, entering)
+        cost[:] = _eliminate(cost, rows[p], entering)
+        basis[p] = entering
     if cost[-1] != 0:
         return None
     x = [Fraction(0)] * n
     for i, j in enumerate(basis):
         if j < n:
-            x[j] = rows[i][-1]
+            x[j] = Fraction(rows[i][-1], rows[i][j])
     return x
 
 
-def _pivot(rows: list, cost: list, p: int, q: int) -> None:
-    pivot_row = rows[p]
-    scale = pivot_row[q]
-    pivot_row[:] = [x / scale for x in pivot_row]
-    nonzero = [j for j, x in enumerate(pivot_row) if x]
-    for row in rows + [cost]:
-        if row is pivot_row or not row[q]:
-            continue
-        factor = row[q]
-        for j in nonzero:
-            row[j] -= factor * pivot_row[j]
+def _eliminate(row: list[int], pivot_row: list[int], q: int) -> list[int]:
+    """``row * pivot - row[q] * pivot_row`` (zero in column q), a positive rescaling of row."""
+    if not row[q]:
+        return row
+    a, b = pivot_row[q], row[q]
+    return _reduce([x * a - b * y for x, y in zip(row, pivot_row)])
+
+
+def _pivot(rows: list, p: int, q: int) -> None:
+    for i, row in enumerate(rows):
+        if i != p:
+            rows[i] = _eliminate(row, rows[p], q)

@@ -62,7 +62,8 @@ def _poly(expr: sympy.Expr) -> dict:
     for mono, coeff in sympy.expand(expr).as_coefficients_dict().items():
         key = () if mono == 1 else tuple(sorted((str(b), int(e))
                                                 for b, e in mono.as_powers_dict().items()))
-        result[key] = result.get(key, 0) + Fraction(int(coeff.p), int(coeff.q))
+        value = int(coeff.p) if coeff.q == 1 else Fraction(int(coeff.p), int(coeff.q))
+        result[key] = result.get(key, 0) + value
     return {k: v for k, v in result.items() if v}
 
 
@@ -92,7 +93,7 @@ def search(premises: list, goal: sympy.Expr) -> Certificate | None:
     universe = set().union(*map(_high, fact_polys + eq_polys))
     symbols = sorted({s for e in facts + equations for s in e.free_symbols}, key=str)
 
-    items, columns = [Item(Fraction(0), GE, ())], [{(): Fraction(1)}]
+    items, columns = [Item(Fraction(0), GE, ())], [{(): 1}]
     for f, poly in zip(facts, fact_polys):
         items.append(Item(Fraction(0), GE, (f,)))
         columns.append(poly)
@@ -109,12 +110,25 @@ def search(premises: list, goal: sympy.Expr) -> Certificate | None:
             for sign in (1, -1):
                 items.append(Item(Fraction(0), EQ, (e,), sign * mult))
                 columns.append({k: sign * v for k, v in product.items()})
+    items, columns = _distinct(items, columns)
     weights = feasible(columns, {(): Fraction(-1)})
     if weights is None:
         return None
     used = [Item(w, item.kind, item.factors, item.multiplier)
             for w, item in zip(weights, items) if w]
     return Certificate(tuple(used))
+
+
+def _distinct(items: list, columns: list) -> tuple[list, list]:
+    """Drop zero columns and repeated columns (the first item of each is kept)."""
+    seen, kept_items, kept_columns = set(), [], []
+    for item, col in zip(items, columns):
+        key = frozenset(col.items())
+        if col and key not in seen:
+            seen.add(key)
+            kept_items.append(item)
+            kept_columns.append(col)
+    return kept_items, kept_columns
 
 
 _AXIS = re.compile(r"^(.*?)_(\d+)('*)$")
