@@ -63,7 +63,8 @@ def check(obligation, certificate: Certificate) -> bool:
             if any(f not in ge_facts for f in factors):
                 return False
         elif item.kind == "eq":
-            if len(factors) != 1 or factors[0] not in eq_facts:
+            # e = 0 and -e = 0 are the same premise
+            if len(factors) != 1 or not ({factors[0], -factors[0]} & eq_facts):
                 return False
         else:
             return False

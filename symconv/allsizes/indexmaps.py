@@ -93,12 +93,12 @@ def inside(view: View, lead: tuple, spatial: tuple, why: str) -> list:
 
 
 def correlate(a_read: Callable, b_read: Callable, b_lengths: tuple, step: tuple, dil: tuple,
-              u: tuple, fresh: Fresh) -> list:
+              u: tuple, fresh: Fresh, hint: str = "j") -> list:
     """``sum_{j in [0, lenB - 1]} A[step*u + dil*j] * B[j]``.
 
     ``a_read`` and ``b_read`` take spatial indices only (their leading indices are fixed).
     """
-    bound = tuple(fresh("j") for _ in u)
+    bound = tuple(fresh(hint) for _ in u)
     guards = [g for j, n in zip(bound, b_lengths) for g in in_range(j, 0, n - 1, "correlation")]
     outer = Term(sympy.S.One, bound, tuple(guards), ())
     at = tuple(st * x + dl * j for st, x, dl, j in zip(step, u, dil, bound))

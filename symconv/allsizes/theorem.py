@@ -54,7 +54,7 @@ class IdentityResult:
     seconds: float
     proven: bool
     failure: str | None = None
-    steps: list = field(default_factory=list)
+    steps: dict = field(default_factory=dict)     # rule applications per side
     chain_form: list = field(default_factory=list)
     closed_form: list = field(default_factory=list)
     checked: list = field(default_factory=list)
@@ -174,9 +174,9 @@ def _failure_text(item: Checked) -> str:
 def prove_identity(name: str, axes, ch, hyps, formulas: Formulas, searcher) -> IdentityResult:
     start = time.perf_counter()
     sides = SIDE_BUILDERS[name](axes, ch, formulas)
-    steps: list = []
-    chain = normal_form(sides.chain, steps)
-    closed = normal_form(sides.closed, steps)
+    steps: dict = {"chain": [], "closed": []}
+    chain = normal_form(sides.chain, steps["chain"])
+    closed = normal_form(sides.closed, steps["closed"])
     obligations, problems = _obligations(sides, chain, closed, hyps + sides.query_ranges)
     checked = _discharge(obligations, searcher)
     failure = problems[0] if problems else None

@@ -121,7 +121,7 @@ def sides_dw(axes: list[Axis], ch: Channels, f: Formulas) -> Sides:
     # corr(Xq, Gd; step d)[j] = sum_{t in [0, len(Gd) - 1]} Xq[d*j + t] * Gd[t]
     corr = im.correlate(lambda at: im.inside(xq, (b, gamma, c), at, "read inside Xq"),
                         lambda at: gd.read((b, gamma, o), at), gd.lengths,
-                        tuple(ax.d for ax in axes), tuple(1 for _ in axes), j, fresh)
+                        tuple(ax.d for ax in axes), tuple(1 for _ in axes), j, fresh, "t")
     closed = im.summed(b, 0, ch.batch - 1, corr, "batch")
     lengths = [LengthClaim(f"dW axis {ax.a}: length of the valid correlation equals k_{ax.a}",
                            f.output_length(lx, lg, ax.d, 1, 0, 0), ax.k)
