@@ -51,6 +51,13 @@ def division_normal_form(expr, axes: list[Axis]) -> sympy.Expr:
 
     Sound by the division theorem ``n+pl+ph-K = s*q + r``, ``0 <= r <= s-1`` (hypothesis H4).
     Any other floor or mod raises :class:`UnsupportedFloor`.
+
+    >>> from symconv.algebra.arithmetic import leftover, output_length
+    >>> from symconv.allsizes.formulas import DEFAULT_FORMULAS
+    >>> ax = make_axes(1, DEFAULT_FORMULAS)[0]
+    >>> args = (ax.n, ax.k, ax.s, ax.d, ax.pl, ax.ph)
+    >>> [division_normal_form(f(*args), [ax]) for f in (output_length, leftover)]
+    [q_1 + 1, r_1]
     """
     expr = sympy.sympify(expr)
     mapping = {}

@@ -61,7 +61,12 @@ def ge(expr, why: str = "") -> Literal:
 
 
 def eq(expr, why: str = "") -> Literal:
-    """The literal ``expr = 0``."""
+    """The literal ``expr = 0`` (stored with a canonical sign).
+
+    >>> u, v = integer("u"), integer("v")
+    >>> eq(u - v) == eq(v - u)
+    True
+    """
     return Literal(EQ, expr, why)
 
 
@@ -71,7 +76,11 @@ def in_range(v, lo, hi, why: str = "") -> tuple[Literal, Literal]:
 
 
 def negation(goal: Expr) -> Expr:
-    """Integer negation of ``goal >= 0``: ``goal <= -1``, i.e. ``-goal - 1 >= 0``."""
+    """Integer negation of ``goal >= 0``: ``goal <= -1``, i.e. ``-goal - 1 >= 0``.
+
+    >>> negation(integer("u") - 2)
+    1 - u
+    """
     return sympy.expand(-goal - 1)
 
 
