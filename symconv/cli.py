@@ -82,14 +82,16 @@ def build_parser() -> argparse.ArgumentParser:
     prove.add_argument("--json", action="store_true", help="print one JSON object")
     latex = commands.add_parser("latex", help="write the derivation document")
     add_layer_options(latex)
-    latex.add_argument("-o", "--output", required=True, help="the .tex (or .md) file to write")
-    latex.add_argument("--format", choices=("tex", "md"), default="tex",
+    latex.add_argument("-o", "--output", required=True,
+                       help="the .tex (or .md) file to write; '-' for standard output (tex)")
+    latex.add_argument("--format", choices=("tex", "md"), default=None,
                        help="tex: LaTeX with TikZ figures; md: Markdown with KaTeX math and "
-                            "SVG figures beside it (default: tex)")
+                            "SVG figures beside it (default: from the suffix of -o)")
     latex.add_argument("--pdf", action="store_true", help="also compile the PDF with pdflatex")
     codegen = commands.add_parser("codegen", help="write a tested NumPy forward/backward module")
     add_layer_options(codegen)
-    codegen.add_argument("-o", "--output", required=True, help="the .py file to write")
+    codegen.add_argument("-o", "--output", required=True,
+                         help="the .py file to write; '-' for standard output")
     regenerate = commands.add_parser("regenerate", help="rewrite generated/ from the catalogue")
     regenerate.add_argument("--check", action="store_true",
                             help="write nothing; exit 1 listing stale, missing or extra files")
@@ -145,21 +147,67 @@ def command_prove(options) -> int:
     return 0 if derivation.proven else 1
 
 
+STDOUT = "-"
+SUFFIX_FORMATS = {".tex": "tex", ".md": "md"}
+
+
+def latex_format(options) -> str:
+    """The output kind of ``latex``: ``--format``, else the suffix of ``-o``; a contradiction
+    between the two (or with ``--pdf``) is refused before any work."""
+    output, chosen = options.output, options.format
+    if output == STDOUT:
+        if options.pdf or chosen == "md":
+            what = "--pdf" if options.pdf else "--format md"
+            raise SpecError("-o", f"'-' (standard output) takes a single file, and {what} "
+                                  f"writes several; give a file name")
+        return "tex"
+    suffix = Path(output).suffix.lower()
+    if options.pdf and suffix == ".pdf":
+        raise SpecError("-o", f"{output} is the PDF; with --pdf, -o names the .tex file and "
+                              f"the PDF is written beside it")
+    inferred = SUFFIX_FORMATS.get(suffix)
+    if chosen is None:
+        if inferred is None:
+            raise SpecError("-o", f"{output}: cannot tell the format from the suffix "
+                                  f"{suffix or '(none)'}; use .tex or .md, or give --format")
+        chosen = inferred
+    if inferred != chosen:
+        raise SpecError("-o", f"{output} does not end in .{chosen}, which --format {chosen} "
+                              f"writes")
+    return chosen
+
+
+def codegen_target(options) -> str:
+    """The ``-o`` of ``codegen``: ``-`` or a ``.py`` file."""
+    output = options.output
+    if output != STDOUT and Path(output).suffix.lower() != ".py":
+        raise SpecError("-o", f"{output} does not end in .py; codegen writes a Python module")
+    return output
+
+
 def command_codegen(options) -> int:
+    output = codegen_target(options)
     layer, spec = layer_and_spec(options.layer, layer_options(options))
     source, derivation = artifacts.generate(layer, spec)
     if source is None:
         return refuse_unproven(derivation)
-    path = write_atomically(options.output, source)
+    if output == STDOUT:
+        sys.stdout.write(source)
+        sys.stdout.flush()
+        return 0
+    path = write_atomically(output, source)
     print(f"wrote {path}: {layer.signature}")
     print(f"identities proven exactly on input {tuple(derivation.spec.as_dict()['input_shape'])}")
     return 0
 
 
 def command_latex(options) -> int:
-    output = Path(options.output)
     if options.format == "md" and options.pdf:
         raise SpecError("--pdf", "applies to --format tex only")
+    options.format = latex_format(options)
+    if options.format == "md" and options.pdf:
+        raise SpecError("--pdf", "applies to --format tex only")
+    output = Path(options.output)
     if options.pdf:
         latex_tool()  # refuse before any work when pdflatex is missing
     derivation = derivation_for(options)
@@ -171,6 +219,10 @@ def command_latex(options) -> int:
             print(f"wrote {write_atomically(output.with_name(name), files[name])}")
         return 0
     tex = derivation.latex()
+    if options.output == STDOUT:
+        sys.stdout.write(tex)
+        sys.stdout.flush()
+        return 0
     if options.pdf:
         pdf = compile_pdf(tex, output.with_suffix(".pdf"))
     print(f"wrote {write_atomically(output, tex)}")
