@@ -20,7 +20,7 @@ from symconv.catalogue import CASES, MARKER, drift, expected_files
 from symconv.engine import pipeline
 from symconv.errors import SpecError
 from symconv.layers import LAYERS
-from symconv.output import write_atomically
+from symconv.output import check_target, write_atomically
 from symconv.render import artifacts
 from symconv.render.compile import CompileError, compile_pdf, latex_tool
 
@@ -186,6 +186,8 @@ def codegen_target(options) -> str:
 
 
 def command_codegen(options) -> int:
+    if options.output != STDOUT:
+        check_target(options.output)   # refuse before any work
     output = codegen_target(options)
     layer, spec = layer_and_spec(options.layer, layer_options(options))
     source, derivation = artifacts.generate(layer, spec)
@@ -204,10 +206,14 @@ def command_codegen(options) -> int:
 def command_latex(options) -> int:
     if options.format == "md" and options.pdf:
         raise SpecError("--pdf", "applies to --format tex only")
+    if options.output != STDOUT:
+        check_target(options.output)   # refuse before any work
     options.format = latex_format(options)
     if options.format == "md" and options.pdf:
         raise SpecError("--pdf", "applies to --format tex only")
     output = Path(options.output)
+    if options.output != STDOUT and options.pdf:
+        check_target(output.with_suffix(".pdf"))
     if options.pdf:
         latex_tool()  # refuse before any work when pdflatex is missing
     derivation = derivation_for(options)
@@ -215,6 +221,8 @@ def command_latex(options) -> int:
         return refuse_unproven(derivation)
     if options.format == "md":
         files = derivation.markdown_files(output.stem)
+        for name in files:
+            check_target(output.with_name(name))
         for name in sorted(files):
             print(f"wrote {write_atomically(output.with_name(name), files[name])}")
         return 0
@@ -266,7 +274,7 @@ def command_regenerate(options) -> int:
         if owned(path):
             (root / path).unlink()
     for path, content in sorted(expected.items()):
-        write_atomically(root / path, content)
+        write_atomically(root / path, content, option="--root")
     for path in foreign:
         print(f"left alone (not written by symconv): {root / path}")
     print(f"wrote {len(expected)} files under {root}/")
@@ -282,7 +290,7 @@ def command_default(_options) -> int:
     files = {"derivation.tex": derivation.latex(), "conv.py": derivation.module_source(),
              "proof.json": artifacts.proof_json(derivation),
              **derivation.markdown_files("derivation")}
-    written = [write_atomically(DEFAULT_OUTPUT / name, content)
+    written = [write_atomically(DEFAULT_OUTPUT / name, content, option="output")
                for name, content in sorted(files.items())]
     if shutil.which("pdflatex"):
         written.append(compile_pdf(files["derivation.tex"], DEFAULT_OUTPUT / "derivation.pdf"))

@@ -1,25 +1,94 @@
-"""Atomic file writing: a reader sees the old file or the whole new one, never a part."""
+"""Atomic file writing: a reader sees the old file or the whole new one, never a part.
+
+Every target is checked first (:func:`check_target`): a name that is not a file name, an
+existing directory, symbolic link, device node, FIFO or socket, or a parent that is not a
+folder is refused with a :class:`~symconv.errors.SpecError` naming the user's path and the
+rule — symconv never follows or replaces anything but a regular file.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
+from symconv.errors import SpecError
 
-def write_atomically(path: Path | str, content: str | bytes) -> Path:
+KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISLNK, "a symbolic link"),
+         (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+         (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"))
+
+
+def kind_of(mode: int) -> str:
+    return next((text for test, text in KINDS if test(mode)), "not a regular file")
+
+
+def check_target(path: Path | str, option: str = "-o") -> Path:
+    """Refuse a target symconv must not write: '' or '.', a name ending in '/', anything that
+    exists and is not a regular file, or a path under a regular file. Returns the path."""
+    raw = os.fspath(path)
+    if raw == "":
+        raise SpecError(option, "'' is not a file name")
+    name = os.path.basename(raw)
+    if raw.endswith(os.sep) or name in ("", ".", ".."):
+        raise SpecError(option, f"{raw} is a directory, not a file name")
+    try:
+        mode = os.lstat(raw).st_mode
+    except FileNotFoundError:
+        mode = None
+    except NotADirectoryError:
+        mode = None
+    except OSError:   # e.g. permission denied: the write reports it, naming the file
+        return Path(raw)
+    if mode is not None and not stat.S_ISREG(mode):
+        what = kind_of(mode)
+        rule = ("" if stat.S_ISDIR(mode) else
+                "; symconv writes regular files only and will not follow or replace it")
+        raise SpecError(option, f"{raw} is {what}{rule}")
+    if mode is None:
+        parent = os.path.dirname(raw)
+        while parent:
+            try:
+                if not stat.S_ISDIR(os.stat(parent).st_mode):
+                    raise SpecError(option, f"{raw}: {parent} is a file, not a directory")
+                break
+            except (FileNotFoundError, NotADirectoryError):
+                up = os.path.dirname(parent.rstrip(os.sep))
+                parent = up if up != parent else ""
+            except SpecError:
+                raise
+            except OSError:
+                break
+    return Path(raw)
+
+
+def named(error: OSError, path: Path) -> OSError:
+    """``error`` with ``path`` as its file name when it names none (e.g. a full disk)."""
+    if error.filename is None:
+        error.filename = str(path)
+    return error
+
+
+def write_atomically(path: Path | str, content: str | bytes, option: str = "-o") -> Path:
     """Write ``content`` to a temporary file beside ``path``, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = check_target(path, option)
     data = content.encode() if isinstance(content, str) else content
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                             suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                                 suffix=".tmp")
+    except OSError as error:
+        raise named(error, path) from None
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
         os.chmod(temporary, 0o644)
+        check_target(path, option)   # again, just before the rename
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise named(error, path) from None
         raise
     return path

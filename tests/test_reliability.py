@@ -63,3 +63,88 @@ def test_dash_is_standard_output(args, start, tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert out.lstrip().startswith(start), out[:200]
     assert not list(tmp_path.iterdir())
+
+
+# 9.3: targets that exist and are not regular files are refused, never followed or replaced
+
+
+def special_targets(tmp_path):
+    """(name, path) of a FIFO, a symbolic link to a file, a dangling link, a socket, a dir."""
+    import os
+    import socket
+
+    (tmp_path / "real.py").write_text("keep me\n")
+    os.mkfifo(tmp_path / "fifo.py")
+    (tmp_path / "link.py").symlink_to(tmp_path / "real.py")
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "nowhere.py")
+    (tmp_path / "dir.py").mkdir()
+    targets = ["fifo.py", "link.py", "dangling.py", "dir.py"]
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        os.chdir(tmp_path)   # a short path: AF_UNIX names are limited to about 100 bytes
+        server.bind("sock.py")
+        targets.append("sock.py")
+    except OSError:
+        pass
+    finally:
+        server.close()
+    return targets
+
+
+@pytest.mark.parametrize("command", ["codegen", "latex"])
+def test_special_files_are_refused(command, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in special_targets(tmp_path):
+        target = name if command == "codegen" else name.replace(".py", ".tex")
+        if command == "latex":
+            (tmp_path / name).rename(tmp_path / target)
+        err = refused([command, *SMALL, "-o", target], capsys, tmp_path, f"-o: {target} is ")
+        assert "directory" in err or "regular files only" in err
+    assert (tmp_path / "real.py").read_text() == "keep me\n"
+    assert not (tmp_path / "nowhere.py").exists()
+
+
+def test_device_node_is_refused(tmp_path, capsys):
+    import os
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    assert main(["codegen", *SMALL, "-o", "/dev/full"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("symconv: error: -o: /dev/full is a character device; symconv writes "
+                   "regular files only and will not follow or replace it\n")
+
+
+def test_pdf_beside_the_tex_is_checked_before_work(tmp_path, capsys, monkeypatch):
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo(tmp_path / "d.pdf")
+    refused(["latex", *SMALL, "-o", "d.tex", "--pdf"], capsys, tmp_path, "d.pdf", "FIFO")
+
+
+def test_markdown_figure_targets_are_checked_before_any_write(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "page-input.svg").mkdir()
+    refused(["latex", *SMALL, "-o", "page.md"], capsys, tmp_path, "page-input.svg")
+
+
+# 9.7 / 9.14: names that are not file names, directories, a parent that is a file
+
+
+@pytest.mark.parametrize("command", ["latex", "codegen"])
+@pytest.mark.parametrize("target, message", [
+    ("", "-o: '' is not a file name"),
+    (".", "-o: . is a directory, not a file name"),
+    ("..", "-o: .. is a directory, not a file name"),
+    ("sub/", "-o: sub/ is a directory, not a file name"),
+    ("existing", "-o: existing is a directory"),
+    ("plain.txt/x.out", "-o: plain.txt/x.out: plain.txt is a file, not a directory"),
+    ("plain.txt/a/b/x.out", "-o: plain.txt/a/b/x.out: plain.txt is a file, not a directory"),
+])
+def test_bad_output_names(command, target, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "existing").mkdir()
+    (tmp_path / "plain.txt").write_text("x")
+    err = refused([command, *SMALL, "-o", target], capsys, tmp_path)
+    assert err == f"symconv: error: {message}\n"
