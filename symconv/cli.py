@@ -318,6 +318,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"symconv: error: {error.filename or ''}: {error.strerror or error}",
               file=sys.stderr)
         return 2
+    except KeyboardInterrupt:   # temporary files are already removed by write_atomically
+        print("symconv: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

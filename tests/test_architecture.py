@@ -16,7 +16,7 @@ from symconv.layers import LAYERS
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "symconv"
-MATHS = ["algebra/", "engine/", "layers/conv/spec.py", "layers/conv/forward.py",
+MATHS = ["algebra/", "allsizes/", "engine/", "layers/conv/spec.py", "layers/conv/forward.py",
          "layers/conv/closed_forms.py", "layers/pool/spec.py", "layers/pool/maxpool.py",
          "layers/pool/avgpool.py", "layers/pool/windows.py", "layers/relu/spec.py",
          "layers/relu/maths.py", "layers/linear/maths.py", "layers/softmax_ce/maths.py"]

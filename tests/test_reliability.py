@@ -148,3 +148,54 @@ def test_bad_output_names(command, target, message, tmp_path, capsys, monkeypatc
     (tmp_path / "plain.txt").write_text("x")
     err = refused([command, *SMALL, "-o", target], capsys, tmp_path)
     assert err == f"symconv: error: {message}\n"
+
+
+# 9.10: Ctrl-C
+
+
+def test_ctrl_c_is_one_line_and_exit_130(tmp_path, capsys, monkeypatch):
+    from symconv import cli
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli.artifacts, "generate", interrupted)
+    assert main(["codegen", *SMALL, "-o", str(tmp_path / "m.py")]) == 130
+    assert capsys.readouterr().err == "symconv: interrupted\n"
+    assert not list(tmp_path.iterdir())
+
+
+def test_ctrl_c_during_a_write_leaves_nothing(tmp_path, capsys, monkeypatch):
+    import os
+
+    from symconv import output
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    (tmp_path / "m.py").write_text("old\n")
+    monkeypatch.setattr(output.os, "replace", interrupted)
+    assert main(["codegen", *SMALL, "-o", str(tmp_path / "m.py")]) == 130
+    assert capsys.readouterr().err == "symconv: interrupted\n"
+    assert os.listdir(tmp_path) == ["m.py"] and (tmp_path / "m.py").read_text() == "old\n"
+
+
+def test_sigint_in_the_real_process(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])
+    process = subprocess.Popen([sys.executable, "-m", "symconv", "prove", "--input", "40x40",
+                                "--kernel", "5"], cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": root})
+    time.sleep(2.5)   # past the imports, into the proof
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    if process.returncode == 0:
+        pytest.skip("finished before the signal")
+    assert process.returncode == 130 and err == "symconv: interrupted\n", err

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from symconv.allsizes import certificate
+import symconv.allsizes.certificate as certificate
 from symconv.allsizes.formulas import DEFAULT_FORMULAS, Formulas
 from symconv.allsizes.geometry import (
     UnsupportedFloor,

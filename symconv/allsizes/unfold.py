@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from symconv.allsizes import indexmaps as im
+import symconv.allsizes.indexmaps as im
 from symconv.allsizes.formulas import Formulas
 from symconv.allsizes.geometry import Axis, Channels
 from symconv.allsizes.rules import derivative
