@@ -189,8 +189,8 @@ def test_sigint_in_the_real_process(tmp_path):
     from pathlib import Path
 
     root = str(Path(__file__).resolve().parents[1])
-    process = subprocess.Popen([sys.executable, "-m", "symconv", "prove", "--input", "40x40",
-                                "--kernel", "5"], cwd=tmp_path, stdout=subprocess.PIPE,
+    process = subprocess.Popen([sys.executable, "-m", "symconv", "prove", "--input", "120x120",
+                                "--kernel", "7"], cwd=tmp_path, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONPATH": root})
     time.sleep(2.5)   # past the imports, into the proof
