@@ -312,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"symconv: error: {error}", file=sys.stderr)
         return 2
     except CompileError as error:
-        print(f"symconv: error: pdflatex failed: {error}", file=sys.stderr)
+        print(f"symconv: error: {error}", file=sys.stderr)
         return 1
     except OSError as error:
         print(f"symconv: error: {error.filename or ''}: {error.strerror or error}",

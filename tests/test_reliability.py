@@ -193,9 +193,70 @@ def test_sigint_in_the_real_process(tmp_path):
                                 "--kernel", "7"], cwd=tmp_path, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONPATH": root})
-    time.sleep(2.5)   # past the imports, into the proof
+    time.sleep(6)   # past the imports (a signal during them is not yet handled), into the proof
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     if process.returncode == 0:
         pytest.skip("finished before the signal")
     assert process.returncode == 130 and err == "symconv: interrupted\n", err
+
+
+# 9.8: a compile past the timeout: one line, exit 1, the whole process group killed
+
+
+def test_pdflatex_timeout_kills_the_group(tmp_path, capsys, monkeypatch):
+    import os
+    import tempfile
+
+    from symconv.render import compile as compile_module
+
+    bin_dir, scratch, out = tmp_path / "bin", tmp_path / "scratch", tmp_path / "out"
+    for folder in (bin_dir, scratch, out):
+        folder.mkdir()
+    pid_file = tmp_path / "child.pid"
+    fake = bin_dir / "pdflatex"
+    fake.write_text(f"#!/bin/sh\n/bin/sleep 60 &\necho $! > '{pid_file}'\n/bin/sleep 60\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setattr(compile_module, "TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    assert main(["latex", *SMALL, "-o", str(out / "d.tex"), "--pdf"]) == 1
+    assert capsys.readouterr().err == "symconv: error: pdflatex ran past 1 s\n"
+    assert not list(out.iterdir()) and not list(scratch.iterdir())
+    child = int(pid_file.read_text())
+    for _ in range(50):   # the killed child may linger a moment as a zombie of init
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        with open(f"/proc/{child}/stat") as stat:
+            if stat.read().split(") ")[1].startswith("Z"):
+                break
+        import time
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"pdflatex's child {child} is still running")
+
+
+def test_pdflatex_interrupted_kills_the_group(tmp_path, monkeypatch):
+    import subprocess
+
+    from symconv.render import compile as compile_module
+
+    killed = []
+
+    class Interrupted(subprocess.Popen):
+        def communicate(self, *args, **kwargs):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(compile_module.subprocess, "Popen", Interrupted)
+    monkeypatch.setattr(compile_module, "kill_group", lambda process: killed.append(process))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "pdflatex").write_text("#!/bin/sh\nexit 0\n")
+    (bin_dir / "pdflatex").chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    with pytest.raises(KeyboardInterrupt):
+        compile_module.compile_pdf("x", tmp_path / "d.pdf")
+    assert len(killed) == 1 and not (tmp_path / "d.pdf").exists()
+    killed[0].wait()

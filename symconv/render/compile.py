@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -20,7 +21,34 @@ TIMEOUT_SECONDS = 180
 
 
 class CompileError(RuntimeError):
-    """pdflatex ran but failed; the message holds the first error line of its log."""
+    """pdflatex ran but failed (the message holds the first error line of its log) or ran
+    past :data:`TIMEOUT_SECONDS`."""
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """Kill ``process`` and everything it started (latexmk's pdflatex included)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
+
+
+def run_tool(arguments: list[str], folder: str, env: dict) -> tuple[int, str]:
+    """Run one TeX command in its own process group; on a timeout or any interruption the
+    whole group is killed, so no ``latexmk``/``pdflatex`` is left running."""
+    process = subprocess.Popen(arguments, cwd=folder, env=env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               errors="replace", start_new_session=True)
+    try:
+        output, _ = process.communicate(timeout=TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        kill_group(process)
+        raise CompileError(f"pdflatex ran past {TIMEOUT_SECONDS} s") from None
+    except BaseException:
+        kill_group(process)
+        raise
+    return process.returncode, output
 
 
 def latex_tool() -> list[str]:
@@ -42,12 +70,10 @@ def compile_pdf(tex: str, pdf_path: Path | str) -> Path:
         source.write_text(tex)
         runs = 1 if command[0] == "latexmk" else 2   # the second pdflatex run resolves \ref
         for _ in range(runs):
-            process = subprocess.run([*command, source.name], cwd=folder, env=env,
-                                     capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
-                                     stdin=subprocess.DEVNULL, check=False)
-            if process.returncode != 0:
+            returncode, output = run_tool([*command, source.name], folder, env)
+            if returncode != 0:
                 log = (Path(folder) / "derivation.log")
-                text = log.read_text(errors="replace") if log.exists() else process.stdout
+                text = log.read_text(errors="replace") if log.exists() else output
                 errors = [line for line in text.splitlines() if line.startswith("!")]
-                raise CompileError(errors[0] if errors else "pdflatex failed")
+                raise CompileError(f"pdflatex failed: {errors[0] if errors else 'no log'}")
         return write_atomically(pdf_path, (Path(folder) / "derivation.pdf").read_bytes())
