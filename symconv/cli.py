@@ -20,9 +20,9 @@ from symconv.catalogue import CASES, MARKER, drift, expected_files
 from symconv.engine import pipeline
 from symconv.errors import SpecError
 from symconv.layers import LAYERS
-from symconv.output import check_target, write_atomically
+from symconv.output import check_target, write_all_atomically, write_atomically
 from symconv.render import artifacts
-from symconv.render.compile import CompileError, compile_pdf, latex_tool
+from symconv.render.compile import CompileError, compile_pdf, latex_tool, pdf_bytes
 
 DEFAULT_OUTPUT = Path("symconv-out")
 
@@ -221,21 +221,21 @@ def command_latex(options) -> int:
         return refuse_unproven(derivation)
     if options.format == "md":
         files = derivation.markdown_files(output.stem)
-        for name in files:
-            check_target(output.with_name(name))
-        for name in sorted(files):
-            print(f"wrote {write_atomically(output.with_name(name), files[name])}")
+        targets = {output.with_name(name): files[name] for name in sorted(files)}
+        for path in write_all_atomically(targets):
+            print(f"wrote {path}")
         return 0
     tex = derivation.latex()
     if options.output == STDOUT:
         sys.stdout.write(tex)
         sys.stdout.flush()
         return 0
-    if options.pdf:
-        pdf = compile_pdf(tex, output.with_suffix(".pdf"))
+    if options.pdf:   # the .tex and the .pdf: both new, or neither changed
+        targets = {output: tex, output.with_suffix(".pdf"): pdf_bytes(tex)}
+        for path in write_all_atomically(targets):
+            print(f"wrote {path}")
+        return 0
     print(f"wrote {write_atomically(output, tex)}")
-    if options.pdf:
-        print(f"wrote {pdf}")
     return 0
 
 

@@ -9,6 +9,7 @@ rule — symconv never follows or replaces anything but a regular file.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import tempfile
 from pathlib import Path
@@ -92,3 +93,46 @@ def write_atomically(path: Path | str, content: str | bytes, option: str = "-o")
             raise named(error, path) from None
         raise
     return path
+
+
+def write_all_atomically(files: dict[Path, str | bytes], option: str = "-o") -> list[Path]:
+    """Write a set of files in one folder so that either all of them are the new ones or none
+    changed: every target is checked, everything is staged in a temporary folder beside them,
+    then renamed into place; a failure part-way puts the old files back."""
+    targets = {check_target(path, option): content for path, content in files.items()}
+    parent = next(iter(targets)).parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=parent, prefix=".symconv-", suffix=".tmp"))
+    except OSError as error:
+        raise named(error, parent) from None
+    moved: list[tuple[Path, Path | None]] = []   # (target, its backup or None)
+    try:
+        for index, (path, content) in enumerate(targets.items()):
+            data = content.encode() if isinstance(content, str) else content
+            try:
+                (staging / f"new-{index}").write_bytes(data)
+                os.chmod(staging / f"new-{index}", 0o644)
+            except OSError as error:
+                raise OSError(error.errno, error.strerror, str(path)) from None
+        for index, path in enumerate(targets):
+            check_target(path, option)
+            backup = None
+            if path.exists():
+                backup = staging / f"old-{index}"
+                os.link(path, backup)
+            try:
+                os.replace(staging / f"new-{index}", path)
+            except OSError as error:
+                raise named(error, path) from None
+            moved.append((path, backup))
+    except BaseException:
+        for path, backup in reversed(moved):
+            if backup is None:
+                path.unlink(missing_ok=True)
+            else:
+                os.replace(backup, path)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return list(targets)

@@ -260,3 +260,60 @@ def test_pdflatex_interrupted_kills_the_group(tmp_path, monkeypatch):
         compile_module.compile_pdf("x", tmp_path / "d.pdf")
     assert len(killed) == 1 and not (tmp_path / "d.pdf").exists()
     killed[0].wait()
+
+
+# 9.4: multi-file outputs are all-or-nothing, and I/O errors name the file
+
+
+def test_full_disk_during_markdown_leaves_nothing(tmp_path, capsys, monkeypatch):
+    import errno
+    from pathlib import Path
+
+    real = Path.write_bytes
+    calls = []
+
+    def full(self, data):
+        calls.append(self)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    assert main(["latex", *SMALL, "-o", str(tmp_path / "page.md")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err
+    assert str(tmp_path / "page") in err   # names the file
+    assert not list(tmp_path.iterdir())
+
+
+def test_failed_rename_puts_the_old_files_back(tmp_path, capsys, monkeypatch):
+    import os
+
+    from symconv import output
+
+    assert main(["latex", *SMALL, "-o", str(tmp_path / "page.md")]) == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    real, calls = os.replace, []
+
+    def failing(source, target):
+        if str(target).startswith(str(tmp_path / "page")):
+            calls.append(target)
+            if len(calls) == 3:
+                raise PermissionError(13, "Permission denied")
+        return real(source, target)
+
+    monkeypatch.setattr(output.os, "replace", failing)
+    assert main(["latex", *SMALL, "--kernel", "3", "-o", str(tmp_path / "page.md")]) == 2
+    assert "Permission denied" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_pdf_and_tex_are_written_together(tmp_path, capsys, monkeypatch):
+    from symconv import cli
+
+    monkeypatch.setattr(cli, "latex_tool", lambda: ["pdflatex"])
+    monkeypatch.setattr(cli, "pdf_bytes", lambda tex: b"%PDF-fake")
+    assert main(["latex", *SMALL, "-o", str(tmp_path / "d.tex"), "--pdf"]) == 0
+    assert (tmp_path / "d.pdf").read_bytes() == b"%PDF-fake"
+    assert (tmp_path / "d.tex").read_text().startswith("\\documentclass")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.pdf", "d.tex"]

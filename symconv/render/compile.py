@@ -63,6 +63,11 @@ def latex_tool() -> list[str]:
 
 def compile_pdf(tex: str, pdf_path: Path | str) -> Path:
     """Compile ``tex`` and write the PDF atomically to ``pdf_path``."""
+    return write_atomically(pdf_path, pdf_bytes(tex))
+
+
+def pdf_bytes(tex: str) -> bytes:
+    """Compile ``tex`` in a private temporary folder; the PDF's bytes."""
     command = latex_tool()
     env = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
     with tempfile.TemporaryDirectory(prefix="symconv-latex-") as folder:
@@ -76,4 +81,4 @@ def compile_pdf(tex: str, pdf_path: Path | str) -> Path:
                 text = log.read_text(errors="replace") if log.exists() else output
                 errors = [line for line in text.splitlines() if line.startswith("!")]
                 raise CompileError(f"pdflatex failed: {errors[0] if errors else 'no log'}")
-        return write_atomically(pdf_path, (Path(folder) / "derivation.pdf").read_bytes())
+        return (Path(folder) / "derivation.pdf").read_bytes()
