@@ -22,7 +22,7 @@ from symconv.errors import SpecError
 from symconv.layers import LAYERS
 from symconv.output import check_target, write_all_atomically, write_atomically
 from symconv.render import artifacts
-from symconv.render.compile import CompileError, compile_pdf, latex_tool, pdf_bytes
+from symconv.render.compile import CompileError, latex_tool, pdf_bytes
 
 DEFAULT_OUTPUT = Path("symconv-out")
 
@@ -244,9 +244,11 @@ OWNED_NAMES = ("derivation.tex", "derivation.md", "derivation-*.svg", "proof.jso
 
 
 def owned(path: str) -> bool:
-    """A file ``regenerate`` may replace or remove: the index, or an artifact name inside a
-    catalogue case folder."""
+    """A file ``regenerate`` may replace or remove: the index, an artifact name inside a
+    catalogue case folder, or the staging folder of a run that was killed."""
     parts = path.split("/")
+    if fnmatch.fnmatchcase(parts[0], ".symconv-*.tmp"):
+        return True
     if parts == [MARKER]:
         return True
     return (len(parts) == 2 and parts[0] in CASES
@@ -270,11 +272,15 @@ def command_regenerate(options) -> int:
         print(f"{root}: {len(expected)} files, "
               + ("up to date" if not problems else f"{len(problems)} differ"))
         return 1 if problems else 0
+    root.mkdir(parents=True, exist_ok=True)
+    # all files or none: staged in root, renamed into place under a lock on root
+    write_all_atomically({root / path: content for path, content in sorted(expected.items())},
+                         option="--root")
     for path in found["extra"]:
         if owned(path):
             (root / path).unlink()
-    for path, content in sorted(expected.items()):
-        write_atomically(root / path, content, option="--root")
+    for staging in root.glob(".symconv-*.tmp"):   # left by a run that was killed
+        shutil.rmtree(staging, ignore_errors=True)
     for path in foreign:
         print(f"left alone (not written by symconv): {root / path}")
     print(f"wrote {len(expected)} files under {root}/")
@@ -290,12 +296,12 @@ def command_default(_options) -> int:
     files = {"derivation.tex": derivation.latex(), "conv.py": derivation.module_source(),
              "proof.json": artifacts.proof_json(derivation),
              **derivation.markdown_files("derivation")}
-    written = [write_atomically(DEFAULT_OUTPUT / name, content, option="output")
-               for name, content in sorted(files.items())]
     if shutil.which("pdflatex"):
-        written.append(compile_pdf(files["derivation.tex"], DEFAULT_OUTPUT / "derivation.pdf"))
+        files["derivation.pdf"] = pdf_bytes(files["derivation.tex"])
     else:
         print("pdflatex not found: skipped derivation.pdf (the .tex compiles with pdflatex)")
+    written = write_all_atomically({DEFAULT_OUTPUT / name: content
+                                    for name, content in sorted(files.items())}, option="output")
     print("wrote " + ", ".join(str(path) for path in sorted(written)))
     return 0
 

@@ -8,10 +8,12 @@ rule — symconv never follows or replaces anything but a regular file.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import stat
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from symconv.errors import SpecError
@@ -95,14 +97,28 @@ def write_atomically(path: Path | str, content: str | bytes, option: str = "-o")
     return path
 
 
-def write_all_atomically(files: dict[Path, str | bytes], option: str = "-o") -> list[Path]:
-    """Write a set of files in one folder so that either all of them are the new ones or none
-    changed: every target is checked, everything is staged in a temporary folder beside them,
-    then renamed into place; a failure part-way puts the old files back."""
-    targets = {check_target(path, option): content for path, content in files.items()}
-    parent = next(iter(targets)).parent
+@contextmanager
+def locked(folder: Path):
+    """Hold an exclusive lock on ``folder`` (``flock`` on the folder itself, so no lock file
+    is left behind): a concurrent symconv writing into the same folder waits its turn."""
+    descriptor = os.open(folder, os.O_RDONLY)
     try:
-        parent.mkdir(parents=True, exist_ok=True)
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)   # closing releases the lock
+
+
+def write_all_atomically(files: dict[Path, str | bytes], option: str = "-o") -> list[Path]:
+    """Write a set of files so that either all of them are the new ones or none changed: every
+    target is checked, everything is staged in a temporary folder in the targets' common
+    folder (same file system), then renamed into place under a lock on that folder, so two
+    concurrent runs cannot interleave; a failure part-way puts the old files back."""
+    targets = {check_target(path, option): content for path, content in files.items()}
+    parent = Path(os.path.commonpath([str(path.parent.resolve()) for path in targets]))
+    try:
+        for path in targets:
+            path.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=parent, prefix=".symconv-", suffix=".tmp"))
     except OSError as error:
         raise named(error, parent) from None
@@ -115,17 +131,18 @@ def write_all_atomically(files: dict[Path, str | bytes], option: str = "-o") -> 
                 os.chmod(staging / f"new-{index}", 0o644)
             except OSError as error:
                 raise OSError(error.errno, error.strerror, str(path)) from None
-        for index, path in enumerate(targets):
-            check_target(path, option)
-            backup = None
-            if path.exists():
-                backup = staging / f"old-{index}"
-                os.link(path, backup)
-            try:
-                os.replace(staging / f"new-{index}", path)
-            except OSError as error:
-                raise named(error, path) from None
-            moved.append((path, backup))
+        with locked(parent):
+            for index, path in enumerate(targets):
+                check_target(path, option)
+                backup = None
+                if path.exists():
+                    backup = staging / f"old-{index}"
+                    os.link(path, backup)
+                try:
+                    os.replace(staging / f"new-{index}", path)
+                except OSError as error:
+                    raise named(error, path) from None
+                moved.append((path, backup))
     except BaseException:
         for path, backup in reversed(moved):
             if backup is None:

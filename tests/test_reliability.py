@@ -317,3 +317,87 @@ def test_pdf_and_tex_are_written_together(tmp_path, capsys, monkeypatch):
     assert (tmp_path / "d.pdf").read_bytes() == b"%PDF-fake"
     assert (tmp_path / "d.tex").read_text().startswith("\\documentclass")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.pdf", "d.tex"]
+
+
+# 9.4: concurrent runs, killed regenerate
+
+
+def test_concurrent_markdown_runs_never_mix_figures(tmp_path):
+    """Two runs of different layers to one target: the page's figures are its own."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    target = tmp_path / "page.md"
+    runs = [["--input", "5x5", "--kernel", "3"],
+            ["--layer", "maxpool", "--input", "5x5", "--kernel", "3", "--stride", "2"]]
+    for _ in range(3):
+        processes = [subprocess.Popen([sys.executable, "-m", "symconv", "latex", *args,
+                                       "--format", "md", "-o", str(target)], env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                     for args in runs]
+        assert all(process.wait(timeout=120) == 0 for process in processes)
+        page = target.read_text()
+        svgs = {path.name: path.read_text() for path in tmp_path.glob("page-*.svg")}
+        linked = [name for name in svgs if f"({name})" in page]
+        assert linked and ("Max pooling" in page) == ("page-values.svg" in linked)
+        assert not list(tmp_path.glob(".symconv-*"))
+
+
+def test_regenerate_cleans_up_after_a_killed_run(tmp_path, capsys):
+    import shutil
+    from pathlib import Path
+
+    generated = Path(__file__).resolve().parent.parent / "generated"
+    root = tmp_path / "generated"
+    shutil.copytree(generated, root, ignore=shutil.ignore_patterns("__pycache__"))
+    staging = root / ".symconv-abc.tmp"
+    staging.mkdir()
+    (staging / "new-0").write_text("half")
+    assert main(["regenerate", "--root", str(root)]) == 0
+    assert not staging.exists()
+    assert main(["regenerate", "--check", "--root", str(root)]) == 0
+
+
+# 9.6, 9.9, 9.11, 9.12: one line naming the option, exit 2
+
+
+@pytest.mark.parametrize("args, name", [
+    (["prove", "--layer", "maxpool", "--input", "1", "--kernel", "2", "--dilation", "3",
+      "--padding", "2"], "--dilation"),
+    (["prove", "--input", "1", "--kernel", "2", "--dilation", "3", "--padding", "2"],
+     "--padding"),
+    (["prove", "--input", "4096x4096x4096", "--kernel", "1", "--stride", "4096"], "--input"),
+    (["prove", "--input", "4096x4096", "--kernel", "1", "--stride", "4096"], "--input"),
+    (["prove", "--input", "1x1", "--kernel", "1", "--padding", "4096"], "--input"),
+    (["prove", "--input", "0"], "--input"),
+    (["prove", "--input", "4097"], "--input"),
+    (["prove", "--in-channels", "1_0"], "--in-channels"),
+    (["prove", "--in-channels", "+3"], "--in-channels"),
+    (["prove", "--in-channels", " 3"], "--in-channels"),
+    (["prove", "--in-channels", "\uff11"], "--in-channels"),
+    (["prove", "--batch", "\u0663"], "--batch"),
+    (["prove", "--kernel", "\uff13"], "--kernel"),
+], ids=lambda value: " ".join(value) if isinstance(value, list) else None)
+def test_bad_specs_are_one_line_naming_the_option(args, name, capsys, tmp_path):
+    err = refused(args, capsys, tmp_path, name)
+    assert err.startswith(f"symconv: error: {name}")
+
+
+@pytest.mark.parametrize("args", [["--input", "7"], ["--input", "4x4x4"],
+                                  ["--layer", "maxpool", "--input", "7"]])
+def test_default_kernel_takes_the_rank_of_the_input(args, capsys):
+    assert main(["prove", *args]) == 0
+
+
+def test_markdown_links_are_percent_encoded(tmp_path, capsys):
+    for stem in ("my doc", "a](javascript:alert(1))["):
+        target = tmp_path / f"{stem}.md"
+        assert main(["latex", "--input", "3", "--kernel", "2", "--format", "md",
+                     "-o", str(target)]) == 0
+        page = target.read_text()
+        assert "](my doc" not in page and "javascript:alert(1))" not in page.replace("%", "")
+        assert "](my%20doc-input.svg)" in page or "%5D%28javascript" in page
