@@ -431,7 +431,8 @@ def compare(label: str, got: np.ndarray, want: np.ndarray, tolerance: np.ndarray
         return None
     index = tuple(int(i) for i in np.argwhere(wrong)[0])
     count = int(wrong.sum())
-    return Mismatch(label, "value", f"{label}{list(index)} differs ({count} of {want.size} "
+    where = ",".join(map(str, index))
+    return Mismatch(label, "value", f"{label}[{where}] differs ({count} of {want.size} "
                     f"entries differ)", number, index, float(want[index]), float(got[index]),
                     count, int(want.size))
 
