@@ -5,6 +5,14 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 
+def _pad(array, amounts):
+    """np.pad on the last two axes; a negative amount crops (padding > k - 1)."""
+    array = np.pad(array, ((0, 0), (0, 0), *((max(lo, 0), max(hi, 0)) for lo, hi in amounts)))
+    crop = tuple(slice(max(-lo, 0), size - max(-hi, 0))
+                 for (lo, hi), size in zip(amounts, array.shape[2:]))
+    return array[(slice(None), slice(None), *crop)]
+
+
 def backward(dy, x, w, stride=1, padding=0):
     n, c, height, width = x.shape
     f, _, kh, kw = w.shape
@@ -14,13 +22,10 @@ def backward(dy, x, w, stride=1, padding=0):
     r_w = (width + 2 * p - kw) % s
     dilated = np.zeros((n, f, (out_h - 1) * s + 1, (out_w - 1) * s + 1))
     dilated[:, :, ::s, ::s] = dy
-    xq = np.pad(x, ((0, 0), (0, 0), (p, p - r_h), (p, p - r_w))) if min(p - r_h, p - r_w) >= 0 \
-        else np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))[:, :, :height + 2 * p - r_h,
-                                                          :width + 2 * p - r_w]
+    xq = _pad(x, ((p, p - r_h), (p, p - r_w)))
     windows = sliding_window_view(xq, dilated.shape[2:], axis=(2, 3))
     dw = np.einsum("ncabij,nfij->fcab", windows, dilated)
-    gq = np.pad(dilated, ((0, 0), (0, 0), (kh - 1 - p, kh - 1 - p + r_h),
-                          (kw - 1 - p, kw - 1 - p + r_w)))
+    gq = _pad(dilated, ((kh - 1 - p, kh - 1 - p + r_h), (kw - 1 - p, kw - 1 - p + r_w)))
     rotated = w[:, :, ::-1, ::-1]
     patches = sliding_window_view(gq, (kh, kw), axis=(2, 3))
     dx = np.einsum("nfuvab,fcab->ncuv", patches, rotated)
