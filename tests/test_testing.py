@@ -213,3 +213,24 @@ def test_softmax_has_no_polynomial_bound():
     from tests.implementations import softmax_ce_stable
     result = check_backward(softmax_ce_stable.backward, "softmax-ce", classes=4, batch=3)
     assert result.passed and result.bound is None
+
+
+def test_cli_check_exit_codes(capsys):
+    from symconv.cli import main
+    folder = "tests/implementations/"
+    assert main(["check", folder + "linear_matmul.py:backward", "--layer", "linear"]) == 0
+    assert main(["check", folder + "softmax_ce_no_mean.py:backward", "--layer", "softmax-ce",
+                 "--batch", "2"]) == 1
+    assert "1/N of the batch mean is missing" in capsys.readouterr().out
+    assert main(["check", folder + "conv_loops.py:backward", "--input", "5"]) == 2
+    assert "raised ValueError" in capsys.readouterr().err
+    assert main(["check", folder + "missing.py:backward"]) == 2
+    assert main(["check", folder + "relu_in_place.py:nothing", "--layer", "relu"]) == 2
+    assert main(["check", folder + "relu_in_place.py:backward", "--layer", "relu", "--sweep",
+                 "--input", "3"]) == 2
+    capsys.readouterr()
+    assert main(["check", folder + "relu_in_place.py:backward", "--layer", "relu", "--sweep",
+                 "--json"]) == 0
+    import json
+    report = json.loads(capsys.readouterr().out)
+    assert report["passed"] and len(report["cases"]) == 3
