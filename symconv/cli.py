@@ -23,6 +23,7 @@ from symconv.layers import LAYERS
 from symconv.output import check_target, write_atomically
 from symconv.render import artifacts
 from symconv.render.compile import CompileError, compile_pdf, latex_tool
+from symconv.testing.verify import ModuleCheckError
 
 DEFAULT_OUTPUT = Path("symconv-out")
 
@@ -198,7 +199,11 @@ def command_codegen(options) -> int:
         check_target(options.output)   # refuse before any work
     output = codegen_target(options)
     layer, spec = layer_and_spec(options.layer, layer_options(options))
-    source, derivation = artifacts.generate(layer, spec)
+    try:
+        source, derivation = artifacts.generate(layer, spec)
+    except ModuleCheckError as error:   # the module differs from the derivation
+        print(f"symconv: error: {error}", file=sys.stderr)
+        return 1
     if source is None:
         return refuse_unproven(derivation)
     if output == STDOUT:

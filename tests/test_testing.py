@@ -234,3 +234,57 @@ def test_cli_check_exit_codes(capsys):
     import json
     report = json.loads(capsys.readouterr().out)
     assert report["passed"] and len(report["cases"]) == 3
+
+
+def test_codegen_with_a_template_bug_exits_1_with_the_report_and_writes_nothing(
+        tmp_path, monkeypatch, capsys):
+    from symconv.cli import main
+    from symconv.render import artifacts
+    original = artifacts.render
+
+    def planted(template, **context):
+        text = original(template, **context)
+        return text.replace("rotated = w[(*ALL, *(slice(None, None, -1),) * RANK)]",
+                            "rotated = w")
+
+    target = tmp_path / "conv.py"
+    arguments = ["codegen", "--input", "6x6", "--kernel", "3", "--padding", "1",
+                 "--in-channels", "4", "--out-channels", "4", "-o", str(target)]
+    monkeypatch.setattr(artifacts, "render", planted)
+    assert main(arguments) == 1
+    err = capsys.readouterr().err
+    assert "failed its check" in err and "dX[" in err and "kernel is not flipped" in err
+    assert not target.exists()
+    monkeypatch.setattr(artifacts, "render", original)
+    assert main(arguments) == 0
+    assert "Checked before it was written" in target.read_text()
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_every_generated_module_states_what_was_checked(layer):
+    d = symconv.derive(layer, **cases(layer)[0][1])
+    source = d.module_source()
+    assert "Checked before it was written" in source
+    assert ("probability <=" in source) == (layer != "softmax-ce")
+
+
+def test_catalogue_cases_with_r_at_least_d_catch_a_dropped_minus_r(monkeypatch):
+    """dW's padding is (p_lo, p_hi - r); keeping p_hi is wrong exactly when r >= d on an
+    axis, so the catalogue needs such cases for its proofs to catch it."""
+    from symconv.algebra import arithmetic
+    from symconv.catalogue import CASES, from_arguments
+    from symconv.engine import pipeline
+    chosen = []
+    for name, arguments in CASES.items():
+        layer, spec = from_arguments(arguments)
+        window = getattr(spec, "window", None)
+        if layer.name == "conv" and any(r >= d for r, d in zip(window.leftover,
+                                                               window.dilation) if r):
+            chosen.append((name, layer, spec))
+    assert len(chosen) >= 2
+    monkeypatch.setattr(arithmetic, "weight_grad_padding", lambda lo, hi, r: (lo, hi))
+    for name, layer, spec in chosen:
+        derivation = pipeline.run(layer, spec)
+        assert not derivation.proven, name
+        failed = [r for r in derivation.results if not r.proven]
+        assert [r.name for r in failed] == ["dW"] and failed[0].mismatch is not None, name
