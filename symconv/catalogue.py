@@ -25,6 +25,10 @@ CASES = {
                          "--out-channels 4 --groups 2"),
     "1d-7-k3-s2-p1": "--input 7 --kernel 3 --stride 2 --padding 1",
     "3d-4x4x4-k2-s2": "--input 4x4x4 --kernel 2 --stride 2",
+    # leftover r >= d: where dropping the -r of dW's padding (p_lo, p_hi - r) is wrong
+    "r-ge-d-7-k2-s3": "--input 7 --kernel 2 --stride 3",
+    "r-ge-d-11-k2-s3-d2": "--input 11 --kernel 2 --stride 3 --dilation 2",
+    "r-ge-d-8x7-k2-s3-asym": "--input 8x7 --kernel 2 --stride 3 --padding 0:1x0",
     "relu-3x4": "--layer relu --input 3x4",
     "maxpool-4x4-k2": "--layer maxpool --input 4x4 --kernel 2",
     "maxpool-overlap-5x5-k3-s2-p1": "--layer maxpool --input 5x5 --kernel 3 --stride 2 "

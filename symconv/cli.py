@@ -23,6 +23,7 @@ from symconv.layers import LAYERS
 from symconv.output import check_target, write_all_atomically, write_atomically
 from symconv.render import artifacts
 from symconv.render.compile import CompileError, latex_tool, pdf_bytes
+from symconv.testing.verify import ModuleCheckError
 
 DEFAULT_OUTPUT = Path("symconv-out")
 
@@ -92,6 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_layer_options(codegen)
     codegen.add_argument("-o", "--output", required=True,
                          help="the .py file to write; '-' for standard output")
+    check = commands.add_parser("check", help="check a backward implementation against the "
+                                "derivation (exact evaluation, term-level report)")
+    check.add_argument("target", metavar="FILE.py:FUNCTION",
+                       help="the function, with the signature of the generated backward")
+    add_layer_options(check)
+    check.add_argument("--sweep", action="store_true",
+                       help="check every spec of the layer's covering sweep")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
     regenerate = commands.add_parser("regenerate", help="rewrite generated/ from the catalogue")
     regenerate.add_argument("--check", action="store_true",
                             help="write nothing; exit 1 listing stale, missing or extra files")
@@ -190,7 +199,11 @@ def command_codegen(options) -> int:
         check_target(options.output)   # refuse before any work
     output = codegen_target(options)
     layer, spec = layer_and_spec(options.layer, layer_options(options))
-    source, derivation = artifacts.generate(layer, spec)
+    try:
+        source, derivation = artifacts.generate(layer, spec)
+    except ModuleCheckError as error:   # the module differs from the derivation
+        print(f"symconv: error: {error}", file=sys.stderr)
+        return 1
     if source is None:
         return refuse_unproven(derivation)
     if output == STDOUT:
@@ -306,7 +319,14 @@ def command_default(_options) -> int:
     return 0
 
 
-COMMANDS = {"prove": command_prove, "codegen": command_codegen, "latex": command_latex,
+def command_check(options) -> int:
+    from symconv.testing.command import run_check
+    return run_check(options.target, options.layer, layer_options(options), options.sweep,
+                     options.json)
+
+
+COMMANDS = {"check": command_check,
+            "prove": command_prove, "codegen": command_codegen, "latex": command_latex,
             "regenerate": command_regenerate, None: command_default}
 
 

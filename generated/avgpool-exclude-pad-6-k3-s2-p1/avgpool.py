@@ -10,6 +10,11 @@ with q_i the number of input entries the window covers (count_include_pad=False)
 symconv proved the identity exactly (rational polynomial identity) on the instance
 input (1, 1, 6):
     dX: 6 elements, 8 terms, equal
+Checked before it was written: this module's backward, run on input (1, 1, 6), gives dX
+equal to the derived expressions (exact evaluation: fn at 4 points of random integers in
+[-4096, 4096] (every product and sum exact in float64), each entry compared with the derived
+polynomial at the same point; rational coefficients: tolerance per polynomial 8 (terms + 2)
+eps (sum of |term|); a wrong gradient passes with probability <= 2.2e-16).
 
 Batch, channels and spatial sizes are read from the arrays. Each window tap is one strided
 slice, so the backward pass is one strided add per tap (no Python loop over positions).

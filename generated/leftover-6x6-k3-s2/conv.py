@@ -22,6 +22,10 @@ x (1, 1, 6, 6) (input 6x6), w (1, 1, 3, 3), dy (1, 1, 2, 2):
     dW: 9 elements, 36 terms, equal
     dX: 36 elements, 36 terms, equal
     db: 1 elements, 4 terms, equal
+Checked before it was written: this module's backward, run on input (1, 1, 6, 6), gives dX,
+dW, db equal to the derived expressions (exact evaluation: fn at 4 points of random integers
+in [-4096, 4096] (every product and sum exact in float64), each entry compared with the
+derived polynomial at the same point; a wrong gradient passes with probability <= 3.6e-15).
 
 Implementation: im2col. Every kernel tap j contributes one strided copy of the padded input
 into a column buffer, so the correlations become one matrix multiply per group:

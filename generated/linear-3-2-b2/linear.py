@@ -8,6 +8,10 @@ instance input (2, 3):
     dX: 6 elements, 12 terms, equal
     dW: 6 elements, 12 terms, equal
     db: 2 elements, 4 terms, equal
+Checked before it was written: this module's backward, run on input (2, 3), gives dX, dW, db
+equal to the derived expressions (exact evaluation: fn at 4 points of random integers in
+[-4096, 4096] (every product and sum exact in float64), each entry compared with the derived
+polynomial at the same point; a wrong gradient passes with probability <= 3.6e-15).
 The batch size is read from the arrays; float32 in gives float32 out.
 """
 

@@ -10,6 +10,11 @@ Each window sends its gradient to its largest entry; ties go to the first maximu
 order, like PyTorch. symconv proved the routing exactly where the maximum is unique (case
 split over the arg-max of each window) on the instance input (1, 1, 5, 5):
     dX: 25 elements, 49 terms, equal
+Checked before it was written: this module's backward, run on input (1, 1, 5, 5), gives dX
+equal to the derived expressions (exact evaluation: fn at 5 points of random integers in
+[-4096, 4096] (every product and sum exact in float64), each entry compared with the derived
+polynomial at the same point; distinct inputs (one arg-max per window), one point with
+shared arg-maxes; a wrong gradient passes with probability <= 2.7e-20).
 
 Batch, channels and spatial sizes are read from the arrays. Each window tap is one strided
 slice, so the backward pass is one strided add per tap (no Python loop over positions).

@@ -7,6 +7,11 @@ At X = 0 the derivative does not exist; like PyTorch, this module uses 0 there. 
 proved the identity exactly on the regions X > 0 and X < 0 (case split on the sign of each
 entry, SymPy's derivative evaluated on each) for the instance input (1, 1, 3, 4):
     dX: 12 elements, 12 terms, equal
+Checked before it was written: this module's backward, run on input (1, 1, 3, 4), gives dX
+equal to the derived expressions (exact evaluation: fn at 4 points of random integers in
+[-4096, 4096] (every product and sum exact in float64), each entry compared with the derived
+polynomial at the same point; non-zero inputs (the sign of each is unambiguous); a wrong
+gradient passes with probability <= 2.2e-16).
 Any shape and float32/float64 arrays are accepted; the output dtype is the input dtype.
 """
 

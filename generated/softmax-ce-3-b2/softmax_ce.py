@@ -10,6 +10,10 @@ softmax Jacobian p_c (delta_cj - p_j) and dz = (p - y) / N exactly (rational-fun
 identities, SymPy's quotient rule, sum of y = 1) on the instance input (2, 3):
     dsoftmax: 18 elements, 24 terms, equal
     dZ: 6 elements, 24 terms, equal
+Checked before it was written: this module's backward, run on input (2, 3), gives dZ equal
+to the derived expressions (dZ compared with SymPy's derivative evaluated in 40-digit
+arithmetic at 3 points (integer logits in [-6, 6], random classes), tolerance per entry 16
+(C + 4) eps (|dZ| + (p + y) / N)).
 """
 
 import numpy as np

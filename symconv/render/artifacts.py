@@ -17,6 +17,7 @@ from symconv.render.latex import latex_document
 from symconv.render.markdown import markdown_files
 from symconv.render.module import proof_lines
 from symconv.render.templating import render
+from symconv.testing.verify import check_line, verify_module
 
 
 class NotProvenError(RuntimeError):
@@ -54,11 +55,20 @@ def markdown(derivation: Derivation, stem: str) -> dict[str, str]:
 
 def module_source(spec: S, derivation: Derivation[S]) -> str:
     """The NumPy module for ``spec``, whose identities ``derivation`` proved (on the layer's
-    proof instance: the same geometry, perhaps fewer channels or a shorter input)."""
+    proof instance: the same geometry, perhaps fewer channels or a shorter input).
+
+    Before it is returned the module's ``backward`` is checked against the derivation by
+    :mod:`symconv.testing` (raises :class:`~symconv.testing.verify.ModuleCheckError`); its
+    docstring says what was checked."""
     _require_proven(derivation)
     layer = derivation.layer
-    return render(layer.module_template, folder=layer.folder,
-                  proof_lines=proof_lines(derivation), **layer.module_context(spec, derivation))
+
+    def source(line: str) -> str:
+        return render(layer.module_template, folder=layer.folder, check_line=line,
+                      proof_lines=proof_lines(derivation),
+                      **layer.module_context(spec, derivation))
+
+    return source(check_line(verify_module(source(""), spec, derivation)))
 
 
 def generate(layer: Layer[S], spec: S) -> tuple[str | None, Derivation[S]]:

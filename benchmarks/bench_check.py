@@ -1,0 +1,52 @@
+"""Checking an implementation: a 16x16, 3 -> 8 channel conv, after the derivation.
+
+Usage: python benchmarks/bench_check.py
+
+Prints the seconds of the derivation (forward + chain rule + compiling the polynomials,
+cached per spec) and of each check of two implementations — the generated im2col module and
+a loop-free NumPy einsum one — which must stay under 0.5 s.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import symconv  # noqa: E402
+from symconv.testing import check_backward  # noqa: E402
+from symconv.testing.check import layer_spec  # noqa: E402
+from symconv.testing.derived import prepare  # noqa: E402
+from symconv.testing.verify import import_source  # noqa: E402
+from tests.implementations import conv_einsum  # noqa: E402
+
+OPTIONS = {"input": (16, 16), "kernel": 3, "padding": 1, "in_channels": 3, "out_channels": 8,
+           "batch": 2}
+LIMIT = 0.5
+
+
+def main() -> int:
+    start = time.perf_counter()
+    prepare(*layer_spec("conv", OPTIONS))
+    derivation = time.perf_counter() - start
+    print(f"derivation (forward, chain rule, compiled; cached): {derivation:.2f} s")
+    d = symconv.derive("conv", **OPTIONS)
+    module = import_source(d.module_source(), "bench_conv")
+    worst = 0.0
+    for name, fn in [("generated module", module.backward),
+                     ("einsum implementation", conv_einsum.einsum_backward(1, 1))]:
+        start = time.perf_counter()
+        result = check_backward(fn, "conv", **OPTIONS)
+        seconds = time.perf_counter() - start
+        worst = max(worst, seconds)
+        print(f"check of the {name}: {seconds:.3f} s, passed {result.passed}, "
+              f"{result.points} points, bound {result.bound:.1e}")
+    print(f"{'OK' if worst < LIMIT else 'SLOW'}: slowest check {worst:.3f} s "
+          f"(limit {LIMIT} s)")
+    return 0 if worst < LIMIT else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,315 @@
+"""The term-level report of a failed check: which entry, the polynomial it should be, the
+polynomial the implementation computes, and the name of the mistake when it is a common one.
+
+    dX[0,0,0,0] differs (25 of 25 entries differ) at random point 1:
+      expected: G[0,0,0,0]·W[0,0,1,1]
+      got:      G[0,0,0,0]·W[0,0,1,1] + G[0,0,0,1]·W[0,0,1,0] + ...
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from symconv.testing.recover import (
+    evaluate_terms,
+    probe_polynomial,
+    rational,
+    symbolic_polynomials,
+)
+
+SHOWN_TERMS = 8
+ORDER = {"G": 0, "X": 1, "W": 2, "b": 3}
+
+
+def explain(result) -> str:
+    """The report of every mismatch of ``result`` (a failed :class:`CheckResult`)."""
+    run = result.context
+    lines = []
+    recovered = recover_all(run) if run.prepared.layer.name != "softmax-ce" else {}
+    for mismatch in result.mismatches:
+        lines.append(f"{mismatch.message}"
+                     + (f" at {run.points[mismatch.point].label}" if mismatch.kind == "value"
+                        else ""))
+        if mismatch.kind != "value":
+            continue
+        lines.append(f"  values:   expected {mismatch.expected!r}, got {mismatch.got!r}")
+        name = mismatch.gradient[1:]
+        if name in recovered:
+            expected_terms, got_terms, how = recovered[name]
+            lines.append(f"  expected: {show(run, expected_terms)}")
+            if got_terms is None:
+                lines.append("  got:      (polynomial not recovered: fn neither runs on "
+                             "symbolic arrays nor is bilinear under one-hot probing)")
+            else:
+                lines.append(f"  got:      {show(run, got_terms)}    [{how}]")
+                lines += [f"  {line}" for line in term_difference(run, expected_terms,
+                                                                    got_terms)]
+        lines += [f"  diagnosis: {text}" for text in diagnose(run, mismatch, recovered)]
+    return "\n".join(lines)
+
+
+def expected_terms(run, name: str, flat: int, values: np.ndarray) -> dict:
+    """The derived polynomial of one entry over symbol ids, region indicators evaluated at
+    the point (max pooling and ReLU: the arg-max and signs are known there)."""
+    prepared = run.prepared
+    indicator_ids = {symbol_id for symbol_id, _, _ in prepared.indicators}
+    terms: dict = {}
+    for mono, c in prepared.compiled[name].polynomials.flat[flat].items():
+        ids = [prepared.ids[symbol] for symbol in mono]
+        if any(values[i] == 0 for i in ids if i in indicator_ids):
+            continue
+        key = tuple(sorted(i for i in ids if i not in indicator_ids))
+        terms[key] = terms.get(key, 0) + (c if isinstance(c, Fraction) else Fraction(c))
+    return {m: c for m, c in terms.items() if c}
+
+
+def recover_all(run) -> dict:
+    """``{gradient: (expected terms, got terms or None, how)}`` for the first wrong entry of
+    each wrong gradient."""
+    wanted, numbers = {}, {}
+    for mismatch in run.result.mismatches:
+        if mismatch.kind == "value":
+            name = mismatch.gradient[1:]
+            flat = int(np.ravel_multi_index(mismatch.index, run.prepared.compiled[name].shape))
+            wanted[name], numbers[name] = [flat], mismatch.point
+    found = {}
+    by_point: dict[int, dict] = {}
+    for name, number in numbers.items():
+        by_point.setdefault(number, {})[name] = wanted[name]
+    symbolic = {}
+    for number, names in by_point.items():
+        symbolic[number] = symbolic_polynomials(run, number, names) or {}
+    for name, number in numbers.items():
+        values = run.prepared.values(run.points[number].arrays)
+        flat = wanted[name][0]
+        expected = expected_terms(run, name, flat, values)
+        observed = float(run.got[number][name].flat[flat])
+        if any(note.startswith(f"d{name} is not a fixed function") for note in
+               run.result.notes):
+            found[name] = (expected, None, "not a fixed function")
+            continue
+        got = symbolic[number].get(name, {}).get(flat)
+        how = "symbolic run"
+        if got is None or not reproduces(got, values, observed):
+            factors = sorted({run.prepared.names[i][0] for mono in expected for i in mono
+                              if not isinstance(run.prepared.names[i], str)},
+                             key=lambda letter: ORDER.get(letter, 9))
+            factors = [f for f in factors if f in run.convention.arguments] or ["G"]
+            got = probe_polynomial(run, number, name, flat, factors[:2])
+            how = "one-hot probing"
+            if got is not None and not reproduces(got, values, observed):
+                got = None
+        found[name] = (expected, got, how)
+    return found
+
+
+def reproduces(terms: dict, values: np.ndarray, observed: float) -> bool:
+    value = evaluate_terms(terms, values)
+    return abs(value - observed) <= 1e-9 * max(1.0, abs(observed))
+
+
+def coefficient_text(c) -> str:
+    c = Fraction(c)
+    return str(c.numerator) if c.denominator == 1 else f"{c.numerator}/{c.denominator}"
+
+
+def monomial_text(run, mono: tuple) -> str:
+    names = sorted((run.prepared.symbol_name(i) for i in mono),
+                   key=lambda text: (ORDER.get(text[0], 9), text))
+    return "·".join(names)
+
+
+def show(run, terms: dict) -> str:
+    """``G[0,0,0,0]·W[0,0,1,1] + 1/9·G[...] + ...`` (at most :data:`SHOWN_TERMS` terms)."""
+    if not terms:
+        return "0"
+    parts = []
+    items = sorted(terms.items(), key=lambda item: monomial_text(run, item[0]))
+    for mono, c in items[:SHOWN_TERMS]:
+        factor = monomial_text(run, mono)
+        if not mono:
+            text = coefficient_text(c)
+        elif c == 1:
+            text = factor
+        elif c == -1:
+            text = f"-{factor}"
+        else:
+            text = f"{coefficient_text(c)}·{factor}"
+        parts.append(text)
+    text = " + ".join(parts).replace("+ -", "- ")
+    if len(items) > SHOWN_TERMS:
+        text += f" + ... ({len(items)} terms)"
+    return text
+
+
+def term_difference(run, expected: dict, got: dict) -> list[str]:
+    missing = {m: c for m, c in expected.items() if got.get(m) != c}
+    extra = {m: c for m, c in got.items() if expected.get(m) != c}
+    lines = []
+    if missing:
+        lines.append(f"missing:  {show(run, missing)}")
+    if extra:
+        lines.append(f"extra:    {show(run, extra)}")
+    return lines
+
+
+def diagnose(run, mismatch, recovered: dict) -> list[str]:
+    """Names of common mistakes that explain the wrong gradient."""
+    name = mismatch.gradient[1:]
+    found = []
+    if name in recovered and recovered[name][1] is not None:
+        found += polynomial_mistakes(run, *recovered[name][:2])
+    found += numeric_mistakes(run, mismatch)
+    if any(note.startswith(f"{mismatch.gradient} is not a fixed function")
+           for note in run.result.notes):
+        found.append("not one fixed polynomial of the inputs: a second call with the same "
+                     "arrays differs (state kept between calls, or uninitialised memory)")
+    unique = []
+    for text in found:
+        if text not in unique:
+            unique.append(text)
+    return unique
+
+
+def factor_text(run, ratio: float) -> str:
+    text = f"every entry is {coefficient_text(rational(ratio))} times the right value"
+    batch = getattr(run.prepared.spec, "batch", 1)
+    if batch > 1 and abs(ratio * batch - 1) < 1e-12:
+        text += (f": a uniform 1/N factor (N = {batch}; batch-averaged gradients, while "
+                 f"dy is already dL/dO)")
+    if batch > 1 and abs(ratio - batch) < 1e-9:
+        text += f": a factor N = {batch} (the 1/N of the batch mean is missing)"
+    return text
+
+
+def polynomial_mistakes(run, expected: dict, got: dict) -> list[str]:
+    found = []
+    if not got:
+        return ["the entry is 0 (no terms): a contribution is never added"]
+    if expected and set(expected) == set(got):
+        ratios = {got[m] / expected[m] for m in expected}
+        if len(ratios) == 1 and ratios != {1}:
+            found.append(f"the terms are right but scaled by {coefficient_text(ratios.pop())}")
+    for description, mapping in index_maps(run):
+        if expected and transform(expected, mapping) == got:
+            found.append(description)
+    if set(got) < set(expected):
+        found.append("terms are missing (a contribution lost: overwritten instead of added, "
+                     "or a window, row or padding case skipped)")
+    return found
+
+
+def index_maps(run):
+    """Candidate mistakes as maps of symbol ids: kernel not flipped, an index off by one."""
+    prepared = run.prepared
+    arrays = prepared.arrays()
+    spatial_from = 2 if prepared.layer.name != "linear" else 0
+    if prepared.layer.name == "conv":
+        w = arrays["W"]
+        offset = prepared.offsets["W"]
+        flipped = {}
+        for index in np.ndindex(*w.shape):
+            turned = index[:2] + tuple(k - 1 - j for k, j in zip(w.shape[2:], index[2:]))
+            flipped[offset + np.ravel_multi_index(index, w.shape)] = \
+                offset + np.ravel_multi_index(turned, w.shape)
+        yield "the kernel is not flipped (a correlation with W where rot180(W) is needed)", \
+            flipped
+    for letter in ("G", "X", "W"):
+        if letter not in arrays or prepared.layer.name == "linear":
+            continue
+        shape = arrays[letter].shape
+        offset = prepared.offsets[letter]
+        for axis in range(spatial_from, len(shape)):
+            for step in (1, -1):
+                mapping = {}
+                for index in np.ndindex(*shape):
+                    moved = list(index)
+                    moved[axis] += step
+                    source = offset + np.ravel_multi_index(index, shape)
+                    mapping[source] = (offset + np.ravel_multi_index(moved, shape)
+                                       if 0 <= moved[axis] < shape[axis] else None)
+                yield (f"an index shifted by one: {letter}'s axis {axis} is read at "
+                       f"{'+1' if step > 0 else '-1'}"), mapping
+
+
+def transform(terms: dict, mapping: dict) -> dict:
+    result = {}
+    for mono, c in terms.items():
+        moved = [mapping.get(i, i) for i in mono]
+        if None in moved:
+            continue
+        key = tuple(sorted(moved))
+        result[key] = result.get(key, 0) + c
+    return {m: c for m, c in result.items() if c}
+
+
+def numeric_mistakes(run, mismatch) -> list[str]:
+    found = []
+    name = mismatch.gradient[1:]
+    number = mismatch.point
+    got = run.got[number][name]
+    want = run.expected[number][name][0]
+    nonzero = want != 0
+    if nonzero.any() and np.all(got[~nonzero] == 0):
+        ratios = got[nonzero] / want[nonzero]
+        if np.allclose(ratios, ratios.flat[0], rtol=1e-12, atol=0) and ratios.flat[0] != 1:
+            found.append(factor_text(run, float(ratios.flat[0])))
+    point = run.points[number]
+    if point.label.startswith("shared arg-max"):
+        found.append("wrong only where overlapping windows share their arg-max: the gradient "
+                     "of one window overwrites another's (assignment instead of +=)")
+    found += leftover_mistake(run, name, got, want)
+    found += shifted_mistake(name, got, want)
+    if run.prepared.layer.name == "conv" and name == "X":
+        w = point.arrays["W"]
+        turned = w[(Ellipsis, *(slice(None, None, -1),) * (w.ndim - 2))]
+        try:
+            again = run.call(point, {"W": turned})["X"]
+            if again is not None and again.shape == want.shape and np.array_equal(again, want):
+                found.append("the kernel is not flipped (a correlation with W where rot180(W) "
+                             "is needed)")
+        except Exception:  # noqa: BLE001 - a diagnosis only
+            pass
+    return found
+
+
+def leftover_mistake(run, name: str, got: np.ndarray, want: np.ndarray) -> list[str]:
+    """Wrong entries only in the last r positions of an axis: the leftover r ignored."""
+    window = getattr(run.prepared.spec, "window", None)
+    if window is None or name != "X" or got.shape != want.shape:
+        return []
+    wrong = got != want
+    for axis, r in enumerate(window.leftover):
+        if r == 0:
+            continue
+        tail = np.zeros_like(wrong)
+        index = [slice(None)] * wrong.ndim
+        index[2 + axis] = slice(wrong.shape[2 + axis] - r, None)
+        tail[tuple(index)] = True
+        if wrong.any() and not (wrong & ~tail).any():
+            return [f"only the last r = {r} positions of spatial axis {axis} are wrong: the "
+                    f"leftover r (input positions no window reaches) is mishandled"]
+    return []
+
+
+def shifted_mistake(name: str, got: np.ndarray, want: np.ndarray) -> list[str]:
+    """``got[u] = want[u - delta]`` wherever both exist, for a small spatial ``delta``."""
+    if got.shape != want.shape or got.ndim < 3:
+        return []
+    spatial = got.ndim - 2
+    for delta in np.ndindex(*(5,) * spatial):
+        delta = tuple(d - 2 for d in delta)
+        if not any(delta) or any(abs(d) >= n for d, n in zip(delta, got.shape[2:])):
+            continue
+        target = [slice(None)] * 2 + [slice(max(d, 0), n + min(d, 0))
+                                      for d, n in zip(delta, got.shape[2:])]
+        source = [slice(None)] * 2 + [slice(max(-d, 0), n + min(-d, 0))
+                                      for d, n in zip(delta, got.shape[2:])]
+        if np.array_equal(got[tuple(target)], want[tuple(source)]):
+            shift = ", ".join(f"{d:+d}" for d in delta)
+            return [f"d{name} is shifted: d{name}[u] holds the right value of "
+                    f"d{name}[u - ({shift})] (an index off by {max(map(abs, delta))}; a "
+                    f"padding cropped on the wrong side?)"]
+    return []

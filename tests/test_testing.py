@@ -1,0 +1,290 @@
+"""symconv.testing: exact checks of anyone's backward pass, the term-level report, the sweep."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+
+import numpy as np
+import pytest
+
+import symconv
+from symconv.render.artifacts import generate
+from symconv.testing import assert_backward, check_backward, sweep
+from symconv.testing.check import check_spec
+from symconv.testing.sweep import cases
+from tests.generated_modules import import_source
+from tests.implementations import CORPUS
+
+LAYERS = ["conv", "maxpool", "avgpool", "relu", "linear", "softmax-ce"]
+
+
+def square_2d(spec: dict) -> bool:
+    """What the corpus functions take: 2-d, one stride and one symmetric padding for both
+    axes, square kernel, no dilation or groups, PyTorch's count_include_pad."""
+    return (len(spec["input"]) == 2 and len(set(spec["stride"])) == 1
+            and len({(lo, hi) for lo, hi in spec["padding"]}) == 1
+            and spec["padding"][0][0] == spec["padding"][0][1]
+            and set(spec["dilation"]) == {1} and spec.get("groups", 1) == 1
+            and len(set(spec["kernel"])) == 1 and spec.get("count_include_pad", True))
+
+
+def bound(name: str, options: dict):
+    """The corpus function ``name`` with its geometry keywords taken from ``options``."""
+    layer, _, geometry = CORPUS[name]
+    fn = importlib.import_module(f"tests.implementations.{name}").backward
+    if geometry is None:
+        return fn
+    spec = symconv.testing.check.layer_spec(layer, options)[1].as_dict()
+    keywords = {"stride": spec["stride"][0], "padding": spec["padding"][0][0]}
+    if geometry == "pool":
+        keywords["kernel"] = spec["kernel"][0]
+    return functools.partial(fn, **keywords)
+
+
+def supported(name: str) -> list[tuple[str, dict]]:
+    layer, _, geometry = CORPUS[name]
+    return cases(layer, square_2d if geometry else None)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, (_, ok, _) in CORPUS.items() if ok))
+def test_every_correct_implementation_passes_every_case_it_supports(name):
+    found = supported(name)
+    assert found
+    for case, options in found:
+        result = check_backward(bound(name, options), CORPUS[name][0], **options)
+        assert result.passed, (case, result.report())
+        assert result.bound is None or result.bound < 1e-12
+
+
+@pytest.mark.parametrize("name", sorted(n for n, (_, ok, _) in CORPUS.items() if not ok))
+def test_every_buggy_implementation_fails_with_a_report(name):
+    failed = []
+    for case, options in supported(name):
+        result = check_backward(bound(name, options), CORPUS[name][0], **options)
+        if not result.passed:
+            failed.append((case, result))
+    assert failed, f"{name} passed every case"
+    case, result = failed[0]
+    report = result.report()
+    assert "FAILED" in report or "ERROR" in report
+    assert result.mismatches or result.error
+    assert result.as_dict()["passed"] is False
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_generated_modules_pass_the_whole_sweep(layer):
+    for case, options in cases(layer):
+        d = symconv.derive(layer, **options)
+        source, _ = generate(d.layer, d.spec)
+        module = import_source(source, f"sweep_{layer.replace('-', '_')}_{abs(hash(case))}")
+        result = check_spec(module.backward, d.layer, d.spec, derivation=d)
+        assert result.passed, (case, result.report())
+
+
+def test_sweep_gives_pytest_params_with_readable_ids():
+    params = sweep("conv")
+    ids = [p.id for p in params]
+    assert "in6x6-k3-s2-p0-r1-n2c2f3" in ids
+    assert any("-d2-" in i for i in ids) and any("-g2-" in i for i in ids)
+    assert any(i.startswith("in7-") for i in ids) and any(i.startswith("in4x4x4") for i in ids)
+    assert any(":" in i for i in ids)      # asymmetric padding
+    assert all(len(p.values) == 1 and isinstance(p.values[0], dict) for p in params)
+    assert len(sweep("conv", rank=1)) == 2
+    assert all(square_2d(symconv.testing.check.layer_spec("conv", p.values[0])[1].as_dict())
+               for p in sweep("conv", supports=square_2d))
+    assert any("-r1-" in i for i in (p.id for p in sweep("maxpool")))
+
+
+def conv_reference(options):
+    d = symconv.derive("conv", **options)
+    return import_source(generate(d.layer, d.spec)[0], f"reference_{abs(hash(str(options)))}")
+
+
+CONV = {"input": (5, 5), "kernel": 3, "stride": 2, "padding": 1, "in_channels": 2,
+        "out_channels": 3, "batch": 2}
+
+
+def test_report_names_the_entry_the_terms_and_the_mistake():
+    module = conv_reference(CONV)
+
+    def unflipped(dy, x, w):
+        dx, dw, db = module.backward(dy, x, w[:, :, ::-1, ::-1].copy())
+        return dx, module.backward(dy, x, w)[1], db
+
+    result = check_backward(unflipped, "conv", **CONV)
+    assert not result.passed and [m.gradient for m in result.mismatches] == ["dX"]
+    report = result.report()
+    assert "dX[0,0," in report and "expected: G[" in report and "got:      G[" in report
+    assert "kernel is not flipped" in report
+    with pytest.raises(AssertionError, match="kernel is not flipped"):
+        assert_backward(unflipped, "conv", **CONV)
+
+
+def test_none_is_skipped_and_said_so_and_mutation_is_reported():
+    module = conv_reference(CONV)
+
+    def partial(dy, x, w):
+        dx, dw, _ = module.backward(dy, x, w)
+        x[...] = 0
+        return dx, dw, None
+
+    result = check_backward(partial, "conv", **CONV)
+    assert result.passed and result.skipped == ["db"] and result.mutated == ["x"]
+    assert "skipped: db" in result.report() and "modified its argument x" in result.report()
+
+
+def test_a_raising_function_or_a_bad_return_fails_without_crashing():
+    def raises(dy, x, w):
+        raise ValueError("shapes do not match")
+
+    result = check_backward(raises, "conv", **CONV)
+    assert not result.passed and result.error == "ValueError: shapes do not match"
+    result = check_backward(lambda dy, x, w: (dy,), "conv", **CONV)
+    assert not result.passed and "expected a tuple" in result.report()
+    result = check_backward(lambda dy, x: "text", "relu", input=4)
+    assert not result.passed and "not a numeric array" in result.report()
+    result = check_backward(lambda dy, x: dy[..., :2], "relu", input=4)
+    assert not result.passed and "shape" in result.report()
+
+
+def test_state_between_calls_is_named():
+    calls = []
+
+    def drifting(dy, x):
+        calls.append(1)
+        return dy * (x > 0) + (len(calls) > 1)
+
+    result = check_backward(drifting, "relu", input=(3, 3))
+    assert not result.passed
+    assert "not a fixed function" in result.report()
+
+
+def test_overlapping_maxpool_overwrite_needs_the_shared_argmax_point():
+    from tests.implementations import maxpool_overwrite
+    fn = functools.partial(maxpool_overwrite.backward, kernel=3, stride=2, padding=1)
+    result = check_backward(fn, "maxpool", input=(5, 5), kernel=3, stride=2, padding=1)
+    assert not result.passed
+    assert "overwritten" in result.report() or "overwrites" in result.report()
+
+
+def test_rational_layers_use_a_tolerance_per_polynomial():
+    from tests.implementations import avgpool_loops
+    fn = functools.partial(avgpool_loops.backward, kernel=3, stride=2, padding=1)
+    options = {"input": (5, 5), "kernel": 3, "stride": 2, "padding": 1}
+    assert check_backward(fn, "avgpool", **options).passed
+    wrong = check_backward(lambda dy, x: fn(dy, x) * (1 + 1e-9), "avgpool", **options)
+    assert not wrong.passed
+
+
+def test_dropping_minus_r_in_dw_is_caught_when_r_is_at_least_d():
+    """dW = correlation of x padded by (p_lo, p_hi - r) with the stride-dilated dy; padding
+    by p_hi instead reads past the last window, which changes dW exactly when r >= d."""
+    options = {"input": 7, "kernel": 2, "stride": 3, "in_channels": 2, "out_channels": 2,
+               "batch": 2}
+    module = conv_reference(options)
+
+    def without_minus_r(dy, x, w):
+        dx, _, db = module.backward(dy, x, w)
+        n, c, length = x.shape
+        s, k = 3, 2
+        dilated = np.zeros((n, dy.shape[1], (dy.shape[2] - 1) * s + 1))
+        dilated[..., ::s] = dy
+        xq = np.pad(x, ((0, 0), (0, 0), (0, 0)))     # p_hi - r dropped to p_hi = 0 ...
+        start = xq.shape[2] - dilated.shape[2] - k + 1   # ... so windows align to the end
+        dw = np.stack([np.einsum("nfi,nci->fc", dilated, xq[..., start + j:start + j +
+                                                            dilated.shape[2]])
+                       for j in range(k)], axis=-1)
+        return dx, dw, db
+
+    result = check_backward(without_minus_r, "conv", **options)
+    assert not result.passed and result.mismatches[0].gradient == "dW"
+
+
+def test_derivations_are_cached_per_spec():
+    from symconv.testing.derived import _CACHE
+    check_backward(lambda dy, x: dy * (x > 0), "relu", input=(2, 5))
+    size = len(_CACHE)
+    check_backward(lambda dy, x: dy * (x > 0), "relu", input=(2, 5), seed=3)
+    assert len(_CACHE) == size
+
+
+def test_softmax_has_no_polynomial_bound():
+    from tests.implementations import softmax_ce_stable
+    result = check_backward(softmax_ce_stable.backward, "softmax-ce", classes=4, batch=3)
+    assert result.passed and result.bound is None
+
+
+def test_cli_check_exit_codes(capsys):
+    from symconv.cli import main
+    folder = "tests/implementations/"
+    assert main(["check", folder + "linear_matmul.py:backward", "--layer", "linear"]) == 0
+    assert main(["check", folder + "softmax_ce_no_mean.py:backward", "--layer", "softmax-ce",
+                 "--batch", "2"]) == 1
+    assert "1/N of the batch mean is missing" in capsys.readouterr().out
+    assert main(["check", folder + "conv_loops.py:backward", "--input", "5"]) == 2
+    assert "raised ValueError" in capsys.readouterr().err
+    assert main(["check", folder + "missing.py:backward"]) == 2
+    assert main(["check", folder + "relu_in_place.py:nothing", "--layer", "relu"]) == 2
+    assert main(["check", folder + "relu_in_place.py:backward", "--layer", "relu", "--sweep",
+                 "--input", "3"]) == 2
+    capsys.readouterr()
+    assert main(["check", folder + "relu_in_place.py:backward", "--layer", "relu", "--sweep",
+                 "--json"]) == 0
+    import json
+    report = json.loads(capsys.readouterr().out)
+    assert report["passed"] and len(report["cases"]) == 3
+
+
+def test_codegen_with_a_template_bug_exits_1_with_the_report_and_writes_nothing(
+        tmp_path, monkeypatch, capsys):
+    from symconv.cli import main
+    from symconv.render import artifacts
+    original = artifacts.render
+
+    def planted(template, **context):
+        text = original(template, **context)
+        return text.replace("rotated = w[(*ALL, *(slice(None, None, -1),) * RANK)]",
+                            "rotated = w")
+
+    target = tmp_path / "conv.py"
+    arguments = ["codegen", "--input", "6x6", "--kernel", "3", "--padding", "1",
+                 "--in-channels", "4", "--out-channels", "4", "-o", str(target)]
+    monkeypatch.setattr(artifacts, "render", planted)
+    assert main(arguments) == 1
+    err = capsys.readouterr().err
+    assert "failed its check" in err and "dX[" in err and "kernel is not flipped" in err
+    assert not target.exists()
+    monkeypatch.setattr(artifacts, "render", original)
+    assert main(arguments) == 0
+    assert "Checked before it was written" in target.read_text()
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_every_generated_module_states_what_was_checked(layer):
+    d = symconv.derive(layer, **cases(layer)[0][1])
+    source = d.module_source()
+    assert "Checked before it was written" in source
+    assert ("probability <=" in source) == (layer != "softmax-ce")
+
+
+def test_catalogue_cases_with_r_at_least_d_catch_a_dropped_minus_r(monkeypatch):
+    """dW's padding is (p_lo, p_hi - r); keeping p_hi is wrong exactly when r >= d on an
+    axis, so the catalogue needs such cases for its proofs to catch it."""
+    from symconv.algebra import arithmetic
+    from symconv.catalogue import CASES, from_arguments
+    from symconv.engine import pipeline
+    chosen = []
+    for name, arguments in CASES.items():
+        layer, spec = from_arguments(arguments)
+        window = getattr(spec, "window", None)
+        if layer.name == "conv" and any(r >= d for r, d in zip(window.leftover,
+                                                               window.dilation) if r):
+            chosen.append((name, layer, spec))
+    assert len(chosen) >= 2
+    monkeypatch.setattr(arithmetic, "weight_grad_padding", lambda lo, hi, r: (lo, hi))
+    for name, layer, spec in chosen:
+        derivation = pipeline.run(layer, spec)
+        assert not derivation.proven, name
+        failed = [r for r in derivation.results if not r.proven]
+        assert [r.name for r in failed] == ["dW"] and failed[0].mismatch is not None, name
