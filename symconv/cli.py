@@ -280,7 +280,8 @@ def command_prove_all_sizes(options) -> int:
     result = prove_all_sizes(all_sizes_rank(options))
     confirmed = None
     if not result.proven and result.counterexample:
-        instance = derive("conv", **result.counterexample)
+        instance = derive("conv", **{key.replace("-", "_"): value
+                                     for key, value in result.counterexample.items()})
         confirmed = {"options": result.counterexample, "proven": instance.proven,
                      "failed": [r.name for r in instance.results if not r.proven]}
     if options.json:
@@ -300,6 +301,8 @@ def command_latex_all_sizes(options) -> int:
     if options.output != STDOUT:
         check_target(options.output)   # refuse before any work
     kind = latex_format(options)
+    if kind == "md" and options.pdf:
+        raise SpecError("--pdf", "applies to --format tex only")
     output = Path(options.output)
     if options.output != STDOUT and options.pdf:
         check_target(output.with_suffix(".pdf"))
