@@ -163,10 +163,10 @@ def _parse(text: str) -> sympy.Expr:
 
 
 def step_tex(step: str) -> str:
-    """One rule application as an inline formula.
+    r"""One rule application as an inline formula.
 
-    >>> step_tex("R2 reindex: j'8 = -j_1 + k_1 - 1")
-    "R2 reindex: $\\\\tilde{j}_{8} = - j_{1} + k_{1} - 1$"
+    >>> print(step_tex("R2 reindex: j'8 = -j_1 + k_1 - 1"))
+    R2 reindex: $\tilde{j}_{8} = - j_{1} + k_{1} - 1$
     """
     r1 = _STEP_R1.match(step)
     if r1:
