@@ -2,6 +2,8 @@
 
 Each case is a name and the command-line options that describe it; its folder holds the
 LaTeX and Markdown documents (with SVG figures), the NumPy module and the proof report.
+``ALL_SIZES`` adds the all-sizes proof (``symconv latex --all-sizes``): its ``.tex``, ``.md``
+and ``proof.json`` without timings.
 ``expected_files`` renders everything in memory; ``symconv regenerate`` writes it,
 ``--check`` compares it with disk.
 """
@@ -9,9 +11,17 @@ LaTeX and Markdown documents (with SVG figures), the NumPy module and the proof 
 from __future__ import annotations
 
 import argparse
+from functools import cache
 from pathlib import Path
 
-from symconv.api import Derivation, layer_and_spec
+from symconv.api import (
+    Derivation,
+    all_sizes_json,
+    all_sizes_latex,
+    all_sizes_markdown,
+    layer_and_spec,
+    prove_all_sizes,
+)
 from symconv.engine import pipeline
 from symconv.render import artifacts
 
@@ -39,6 +49,9 @@ CASES = {
     "linear-3-2-b2": "--layer linear --in-features 3 --out-features 2 --batch 2",
     "softmax-ce-3-b2": "--layer softmax-ce --classes 3 --batch 2",
 }
+
+ALL_SIZES = {"all-sizes-rank2": 2}
+"""The all-sizes proof documents: folder name -> rank (``symconv latex --all-sizes``)."""
 
 MARKER = "README.md"
 """The catalogue's index; a folder holding it (or nothing) is a golden record."""
@@ -73,6 +86,18 @@ def case_files(derivation: Derivation) -> dict[str, str]:
             "proof.json": artifacts.proof_json(derivation)}
 
 
+@cache
+def all_sizes_files(rank: int) -> dict[str, str]:
+    """The all-sizes proof of ``rank`` as ``{file name: content}``: the ``.tex``, the ``.md``
+    and the report without timings (cached: the proof is the same on every call)."""
+    result = prove_all_sizes(rank, counterexample=False)
+    if not result.proven:
+        raise RuntimeError(f"the all-sizes proof of rank {rank} failed")
+    return {"derivation.tex": all_sizes_latex(result),
+            "derivation.md": all_sizes_markdown(result, "derivation"),
+            "proof.json": all_sizes_json(result)}
+
+
 def index(rows: list[tuple[str, str, str]]) -> str:
     """``generated/README.md``: one line per case."""
     lines = ["# Golden record", "",
@@ -92,6 +117,11 @@ def expected_files() -> dict[str, str]:
         for file, content in case_files(derivation).items():
             files[f"{name}/{file}"] = content
         rows.append((name, options, derivation.spec.summary().splitlines()[-1]))
+    for name, rank in ALL_SIZES.items():
+        for file, content in all_sizes_files(rank).items():
+            files[f"{name}/{file}"] = content
+        rows.append((name, f"prove --all-sizes --rank {rank}",
+                     f"every size, rank {rank}, any channels, groups and batch"))
     files[MARKER] = index(rows)
     return files
 

@@ -15,8 +15,15 @@ import sys
 from pathlib import Path
 
 from symconv import __version__
-from symconv.api import Derivation, layer_and_spec
-from symconv.catalogue import CASES, MARKER, drift, expected_files
+from symconv.api import (
+    Derivation,
+    all_sizes_latex,
+    all_sizes_markdown,
+    derive,
+    layer_and_spec,
+    prove_all_sizes,
+)
+from symconv.catalogue import ALL_SIZES, CASES, MARKER, drift, expected_files
 from symconv.engine import pipeline
 from symconv.errors import SpecError
 from symconv.layers import LAYERS
@@ -73,6 +80,15 @@ def add_layer_options(parser: argparse.ArgumentParser) -> None:
                             "like PyTorch)")
 
 
+def add_all_sizes_options(parser: argparse.ArgumentParser) -> None:
+    """``--all-sizes [--rank 1|2|3]``: the convolution for every size at once."""
+    group = parser.add_argument_group("all sizes (conv; no instance options)")
+    group.add_argument("--all-sizes", dest="all_sizes", action="store_true",
+                       help="prove dW, dX and db for every size, channels, groups and batch")
+    group.add_argument("--rank", type=int, choices=(1, 2, 3), default=None,
+                       help="spatial axes of the all-sizes proof (default 2)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="symconv", description="Derive, prove and render the backward pass "
                      "of a CNN layer. With no command: the default example into ./symconv-out/.")
@@ -81,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     prove = commands.add_parser("prove", help="derive and prove the backward identities")
     add_layer_options(prove)
     prove.add_argument("--json", action="store_true", help="print one JSON object")
+    add_all_sizes_options(prove)
     latex = commands.add_parser("latex", help="write the derivation document")
     add_layer_options(latex)
     latex.add_argument("-o", "--output", required=True,
@@ -89,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="tex: LaTeX with TikZ figures; md: Markdown with KaTeX math and "
                             "SVG figures beside it (default: from the suffix of -o)")
     latex.add_argument("--pdf", action="store_true", help="also compile the PDF with pdflatex")
+    add_all_sizes_options(latex)
     codegen = commands.add_parser("codegen", help="write a tested NumPy forward/backward module")
     add_layer_options(codegen)
     codegen.add_argument("-o", "--output", required=True,
@@ -148,6 +166,8 @@ def refuse_unproven(derivation: pipeline.Derivation) -> int:
 
 
 def command_prove(options) -> int:
+    if options.all_sizes or options.rank is not None:
+        return command_prove_all_sizes(options)
     derivation = derivation_for(options)
     if options.json:
         print(json.dumps(derivation.report(), indent=2))
@@ -217,6 +237,8 @@ def command_codegen(options) -> int:
 
 
 def command_latex(options) -> int:
+    if options.all_sizes or options.rank is not None:
+        return command_latex_all_sizes(options)
     if options.format == "md" and options.pdf:
         raise SpecError("--pdf", "applies to --format tex only")
     if options.output != STDOUT:
@@ -252,6 +274,72 @@ def command_latex(options) -> int:
     return 0
 
 
+def all_sizes_rank(options) -> int:
+    """The rank of ``--all-sizes``; instance options (or ``--rank`` alone) are refused."""
+    if not options.all_sizes:
+        raise SpecError("--rank", "applies to --all-sizes only")
+    given = [f"--{name.replace('_', '-')}" for name in layer_options(options)]
+    if options.layer != "conv":
+        given.insert(0, f"--layer {options.layer}")
+    if given:
+        raise SpecError("--all-sizes", f"proves the convolution for every size at once and "
+                                       f"takes no instance options; drop {', '.join(given)}")
+    return options.rank or 2
+
+
+def command_prove_all_sizes(options) -> int:
+    """``prove --all-sizes``: the report; on failure the failing obligation, the smallest
+    counterexample layer and the instance prover's verdict on it."""
+    result = prove_all_sizes(all_sizes_rank(options))
+    confirmed = None
+    if not result.proven and result.counterexample:
+        instance = derive("conv", **{key.replace("-", "_"): value
+                                     for key, value in result.counterexample.items()})
+        confirmed = {"options": result.counterexample, "proven": instance.proven,
+                     "failed": [r.name for r in instance.results if not r.proven]}
+    if options.json:
+        print(json.dumps({**result.report(), "instance_check": confirmed}, indent=2))
+    else:
+        print(result.text())
+        if confirmed is not None:
+            verdict = ("not proven: " + ", ".join(confirmed["failed"]) + " failed"
+                       if not confirmed["proven"] else "proven (the failure is not confirmed)")
+            print(f"  instance prover on that layer: {verdict}")
+    return 0 if result.proven else 1
+
+
+def command_latex_all_sizes(options) -> int:
+    """``latex --all-sizes``: the proof as a document (.tex, optionally the PDF, or .md)."""
+    rank = all_sizes_rank(options)
+    if options.output != STDOUT:
+        check_target(options.output)   # refuse before any work
+    kind = latex_format(options)
+    if kind == "md" and options.pdf:
+        raise SpecError("--pdf", "applies to --format tex only")
+    output = Path(options.output)
+    if options.output != STDOUT and options.pdf:
+        check_target(output.with_suffix(".pdf"))
+    if options.pdf:
+        latex_tool()
+    result = prove_all_sizes(rank)
+    if not result.proven:
+        print(result.text(), file=sys.stderr)
+        print("symconv: error: the all-sizes proof failed; nothing was written",
+              file=sys.stderr)
+        return 1
+    text = all_sizes_markdown(result, output.stem) if kind == "md" else all_sizes_latex(result)
+    if options.output == STDOUT:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return 0
+    if options.pdf:
+        pdf = compile_pdf(text, output.with_suffix(".pdf"))
+    print(f"wrote {write_atomically(output, text)}")
+    if options.pdf:
+        print(f"wrote {pdf}")
+    return 0
+
+
 OWNED_NAMES = ("derivation.tex", "derivation.md", "derivation-*.svg", "proof.json",
                *(f"{layer.module_name}.py" for layer in LAYERS.values()))
 
@@ -264,7 +352,7 @@ def owned(path: str) -> bool:
         return True
     if parts == [MARKER]:
         return True
-    return (len(parts) == 2 and parts[0] in CASES
+    return (len(parts) == 2 and (parts[0] in CASES or parts[0] in ALL_SIZES)
             and any(fnmatch.fnmatchcase(parts[1], name) for name in OWNED_NAMES))
 
 
