@@ -31,7 +31,7 @@ def write_all(folder: Path, contents: dict[str, str | bytes], option: str = "-o"
 
 def network_command(model: str | None, input_shape: str, output: str) -> int:
     """Prove, check and write a network; print what was written."""
-    spec = parse_model(model or DEFAULT_MODEL, input_shape)
+    spec = parse_model(DEFAULT_MODEL if model is None else model, input_shape)
     start = time.perf_counter()
     verified = verify(spec)
     contents = files(verified)
@@ -72,7 +72,7 @@ def train_command(model: str | None, source: str, settings: Settings, output: st
     started = time.perf_counter()
     dataset = data.load(source)
     shape = "x".join(map(str, dataset.input_shape))
-    spec = parse_model(model or DEFAULT_MODEL, shape)
+    spec = parse_model(DEFAULT_MODEL if model is None else model, shape)
     if spec.classes < dataset.classes:
         raise SpecError("--model", f"ends in {spec.classes} classes but the data has "
                                    f"{dataset.classes}")
