@@ -27,6 +27,12 @@ from symconv.catalogue import ALL_SIZES, CASES, MARKER, drift, expected_files
 from symconv.engine import pipeline
 from symconv.errors import SpecError
 from symconv.layers import LAYERS
+from symconv.network import run as network_run
+from symconv.network.build import NetworkNotProven
+from symconv.network.check import ChainError
+from symconv.network.data import MissingExtra
+from symconv.network.spec import DEFAULT_INPUT, DEFAULT_MODEL
+from symconv.network.train import Settings
 from symconv.output import check_target, write_all_atomically, write_atomically
 from symconv.render import artifacts
 from symconv.render.compile import CompileError, latex_tool, pdf_bytes
@@ -123,7 +129,36 @@ def build_parser() -> argparse.ArgumentParser:
     regenerate.add_argument("--check", action="store_true",
                             help="write nothing; exit 1 listing stale, missing or extra files")
     regenerate.add_argument("--root", default="generated", help="the folder (default: generated)")
+    add_network_commands(commands)
     return parser
+
+
+def add_network_commands(commands) -> None:
+    """``network`` and ``train`` (DESIGN §3.1): a whole CNN from proven kernels."""
+    model_help = (f"layers separated by spaces (default: '{DEFAULT_MODEL}'); see "
+                  f"symconv.network.spec for the syntax")
+    network = commands.add_parser("network", help="write a NumPy CNN whose every layer is "
+                                  "proven, its derivation document and proof.json")
+    network.add_argument("--model", default=None, help=model_help)
+    network.add_argument("--input", default=DEFAULT_INPUT,
+                         help=f"CxHxW of one example (default {DEFAULT_INPUT})")
+    network.add_argument("-o", "--output", required=True, help="the folder to write into")
+    train = commands.add_parser("train", help="train a network of proven kernels with SGD")
+    train.add_argument("--model", default=None, help=model_help)
+    train.add_argument("--data", default="digits",
+                       help="'digits' (scikit-learn's 8x8 digits) or a folder of MNIST IDX "
+                            "files (default: digits)")
+    train.add_argument("--epochs", type=int, default=Settings.epochs)
+    train.add_argument("--batch-size", type=int, default=Settings.batch_size)
+    train.add_argument("--seed", type=int, default=Settings.seed)
+    train.add_argument("--lr", type=float, default=Settings.lr,
+                       help=f"initial learning rate, cosine decay (default {Settings.lr})")
+    train.add_argument("--momentum", type=float, default=Settings.momentum)
+    train.add_argument("-o", "--output", default="symconv-train",
+                       help="the folder for params.npz, network.py and the figures "
+                            "(default: symconv-train)")
+    train.add_argument("--json", action="store_true",
+                       help="print one JSON object: per-epoch history, final accuracies")
 
 
 def layer_options(options: argparse.Namespace) -> dict:
@@ -332,11 +367,11 @@ def command_latex_all_sizes(options) -> int:
         sys.stdout.write(text)
         sys.stdout.flush()
         return 0
+    files = {output: text}
     if options.pdf:
-        pdf = compile_pdf(text, output.with_suffix(".pdf"))
-    print(f"wrote {write_atomically(output, text)}")
-    if options.pdf:
-        print(f"wrote {pdf}")
+        files[output.with_suffix(".pdf")] = pdf_bytes(text)
+    for path in write_all_atomically(files):
+        print(f"wrote {path}")
     return 0
 
 
@@ -413,9 +448,36 @@ def command_check(options) -> int:
                      options.json)
 
 
-COMMANDS = {"check": command_check,
-            "prove": command_prove, "codegen": command_codegen, "latex": command_latex,
-            "regenerate": command_regenerate, None: command_default}
+def command_network(options) -> int:
+    try:
+        return network_run.network_command(options.model, options.input, options.output)
+    except (NetworkNotProven, ChainError) as error:
+        print(f"symconv: error: {error}", file=sys.stderr)
+        return 1
+
+
+def command_train(options) -> int:
+    for name in ("epochs", "batch_size"):
+        if getattr(options, name) < 1:
+            raise SpecError("--" + name.replace("_", "-"), "must be a positive integer")
+    if options.seed < 0 or options.lr <= 0 or not 0 <= options.momentum < 1:
+        raise SpecError("--seed/--lr/--momentum", "need seed >= 0, lr > 0, 0 <= momentum < 1")
+    settings = Settings(options.epochs, options.batch_size, options.seed, options.lr,
+                        options.momentum)
+    try:
+        return network_run.train_command(options.model, options.data, settings,
+                                         options.output, options.json)
+    except MissingExtra as error:
+        print(f"symconv: error: {error}", file=sys.stderr)
+        return 2
+    except (NetworkNotProven, ChainError) as error:
+        print(f"symconv: error: {error}", file=sys.stderr)
+        return 1
+
+
+COMMANDS = {"check": command_check, "prove": command_prove, "codegen": command_codegen,
+            "latex": command_latex, "regenerate": command_regenerate,
+            "network": command_network, "train": command_train, None: command_default}
 
 
 def main(argv: list[str] | None = None) -> int:
