@@ -1,12 +1,20 @@
 """symconv: symbolic, proven backward passes for CNN layers.
 
 ``symconv.derive(layer, **options)`` derives and proves one layer and renders its artifacts;
-``symconv.prove_all_sizes(rank)`` proves the convolution gradients for every size at once;
-``symconv.SpecError`` is the one exception bad options raise.
+``symconv.prove_all_sizes(rank)`` proves the convolution for every size at once;
+``symconv.SpecError`` is the one exception bad options raise. The API is loaded on first use,
+so the command line's ``--help`` starts without SymPy.
 """
 
-from symconv.api import Derivation, derive, prove_all_sizes
 from symconv.errors import SpecError
 
 __all__ = ["Derivation", "SpecError", "derive", "prove_all_sizes"]
 __version__ = "0.2.0"
+
+
+def __getattr__(name: str):
+    """``symconv.derive`` and the rest of :mod:`symconv.api`, imported when first used."""
+    if name in ("Derivation", "derive", "prove_all_sizes"):
+        import symconv.api
+        return getattr(symconv.api, name)
+    raise AttributeError(f"module 'symconv' has no attribute {name!r}")

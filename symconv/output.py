@@ -27,15 +27,34 @@ def kind_of(mode: int) -> str:
     return next((text for test, text in KINDS if test(mode)), "not a regular file")
 
 
+NAME_MAX = 255
+"""Longest file name (bytes) of the usual Linux file systems."""
+
+
+def shown(path: str) -> str:
+    """A path as a message shows it: quoted with escapes when it holds a newline or other
+    unprintable character, so an error stays one line.
+
+    >>> shown("a b.tex"), shown("a\\nb.tex")
+    ('a b.tex', "'a\\\\nb.tex'")
+    """
+    return path if path.isprintable() else repr(path)
+
+
 def check_target(path: Path | str, option: str = "-o") -> Path:
-    """Refuse a target symconv must not write: '' or '.', a name ending in '/', anything that
-    exists and is not a regular file, or a path under a regular file. Returns the path."""
+    """Refuse a target symconv must not write: '' or '.', a name ending in '/', a name longer
+    than the file system allows, anything that exists and is not a regular file, or a path
+    under a regular file. Returns the path."""
     raw = os.fspath(path)
     if raw == "":
         raise SpecError(option, "'' is not a file name")
     name = os.path.basename(raw)
     if raw.endswith(os.sep) or name in ("", ".", ".."):
-        raise SpecError(option, f"{raw} is a directory, not a file name")
+        raise SpecError(option, f"{shown(raw)} is a directory, not a file name")
+    for part in raw.split(os.sep):
+        if len(os.fsencode(part)) > NAME_MAX:
+            raise SpecError(option, f"{shown(raw)}: a name in it is longer than {NAME_MAX} "
+                                    f"bytes")
     try:
         mode = os.lstat(raw).st_mode
     except FileNotFoundError:
@@ -48,13 +67,14 @@ def check_target(path: Path | str, option: str = "-o") -> Path:
         what = kind_of(mode)
         rule = ("" if stat.S_ISDIR(mode) else
                 "; symconv writes regular files only and will not follow or replace it")
-        raise SpecError(option, f"{raw} is {what}{rule}")
+        raise SpecError(option, f"{shown(raw)} is {what}{rule}")
     if mode is None:
         parent = os.path.dirname(raw)
         while parent:
             try:
                 if not stat.S_ISDIR(os.stat(parent).st_mode):
-                    raise SpecError(option, f"{raw}: {parent} is a file, not a directory")
+                    raise SpecError(option, f"{shown(raw)}: {shown(parent)} is a file, not a "
+                                            f"directory")
                 break
             except (FileNotFoundError, NotADirectoryError):
                 up = os.path.dirname(parent.rstrip(os.sep))
@@ -79,7 +99,7 @@ def write_atomically(path: Path | str, content: str | bytes, option: str = "-o")
     data = content.encode() if isinstance(content, str) else content
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".symconv-",
                                                  suffix=".tmp")
     except OSError as error:
         raise named(error, path) from None

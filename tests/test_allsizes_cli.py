@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 import symconv
-import symconv.cli as cli
+import symconv.commands.all_sizes as cli
 from symconv.algebra import arithmetic
 from symconv.allsizes import AllSizesResult
 from symconv.allsizes.document import NotProvenError

@@ -54,7 +54,7 @@ BAD = {
     "padding-three-sides": ("--padding 1:2:3", "--padding: an axis is 'p' or 'low:high'"),
     "axes-mismatch": ("--input 5x5 --kernel 2x2x2", "--kernel: has 3 axes but --input has 2"),
     "four-axes": ("--input 3x3x3x3", "--input: must have 1, 2 or 3 axes"),
-    "absurd-input": ("--input 10000000 --kernel 2", "--input: expected a non-negative integer"),
+    "absurd-input": ("--input 10000000 --kernel 2", "--input: is far too large (8 digits)"),
     "absurd-axis": ("--input 5000 --kernel 2", "--input: must be at most 4096"),
     "too-many-terms": ("--input 200x200 --kernel 9 --out-channels 8",
                        "--input: instance has"),
@@ -97,3 +97,19 @@ def test_a_planted_closed_form_error_fails_every_command(tmp_path, monkeypatch, 
     assert main(["codegen", *args, "-o", str(tmp_path / "conv.py")]) == 1
     assert "nothing was written" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+def test_help_lists_the_registry_and_loads_no_sympy():
+    from symconv.cli import LAYER_NAMES
+    from symconv.layers import LAYERS
+
+    assert LAYER_NAMES == tuple(LAYERS)
+    code = ("import sys; from symconv.cli import main\n"
+            "try:\n    main(['prove', '--help'])\nexcept SystemExit:\n    pass\n"
+            "assert 'sympy' not in sys.modules, 'sympy loaded'\n"
+            "main(['prove', '--batch', 'x'])\n"
+            "assert 'sympy' not in sys.modules, 'sympy loaded by an argument error'\n")
+    process = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=False)
+    assert process.returncode == 0, process.stderr
+    assert "--in-features" in process.stdout and "linear" in process.stdout

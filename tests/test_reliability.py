@@ -154,12 +154,12 @@ def test_bad_output_names(command, target, message, tmp_path, capsys, monkeypatc
 
 
 def test_ctrl_c_is_one_line_and_exit_130(tmp_path, capsys, monkeypatch):
-    from symconv import cli
+    from symconv.commands import layer
 
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli.artifacts, "generate", interrupted)
+    monkeypatch.setattr(layer.artifacts, "generate", interrupted)
     assert main(["codegen", *SMALL, "-o", str(tmp_path / "m.py")]) == 130
     assert capsys.readouterr().err == "symconv: interrupted\n"
     assert not list(tmp_path.iterdir())
@@ -193,7 +193,7 @@ def test_sigint_in_the_real_process(tmp_path):
                                 "--kernel", "7"], cwd=tmp_path, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONPATH": root})
-    time.sleep(6)   # past the imports (a signal during them is not yet handled), into the proof
+    time.sleep(1.5)   # during the imports or the proof: both are inside main()
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     if process.returncode == 0:
@@ -309,7 +309,7 @@ def test_failed_rename_puts_the_old_files_back(tmp_path, capsys, monkeypatch):
 
 
 def test_pdf_and_tex_are_written_together(tmp_path, capsys, monkeypatch):
-    from symconv import cli
+    from symconv.commands import layer as cli
 
     monkeypatch.setattr(cli, "latex_tool", lambda: ["pdflatex"])
     monkeypatch.setattr(cli, "pdf_bytes", lambda tex: b"%PDF-fake")
@@ -401,3 +401,56 @@ def test_markdown_links_are_percent_encoded(tmp_path, capsys):
         page = target.read_text()
         assert "](my doc" not in page and "javascript:alert(1))" not in page.replace("%", "")
         assert "](my%20doc-input.svg)" in page or "%5D%28javascript" in page
+
+
+# found by an adversarial sweep of 384 invocations
+
+
+@pytest.mark.parametrize("args, name", [
+    (["prove", "--all-sizes", "--rank", "\u0662"], "--rank"),
+    (["prove", "--all-sizes", "--rank", "+2"], "--rank"),
+    (["prove", "--all-sizes", "--rank", " 2"], "--rank"),
+    (["regenerate", "--root", ""], "--root"),
+    (["codegen", "--input", "3", "-o", "a" * 300 + ".py"], "-o"),
+    (["prove", "--input", "99999999"], "--input"),
+    (["--kernel", "3"], "command"),
+], ids=lambda value: " ".join(value)[:40] if isinstance(value, list) else None)
+def test_more_bad_input_is_one_line(args, name, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    refused(args, capsys, tmp_path, name)
+
+
+def test_a_newline_in_a_path_keeps_the_error_on_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "file").write_text("x")
+    refused(["codegen", "-o", "file/a\nb.py"], capsys, tmp_path, "-o")
+    refused(["regenerate", "--root", "file/sub"], capsys, tmp_path, "--root")
+
+
+@pytest.mark.parametrize("body, words", [
+    ("def f(dy, x):\n    import sys\n    sys.exit(0)\n", "SystemExit"),
+    ("class E(Exception):\n    __str__ = lambda s: 1 / 0\n\n\ndef f(dy, x):\n    raise E()\n",
+     "E:"),
+    ("import sys\nsys.exit(3)\n", "could not be imported"),
+    ("f = 3\n", "not a function"),
+])
+def test_check_never_passes_or_crashes_on_a_hostile_function(body, words, tmp_path, capsys,
+                                                            monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.py").write_text(body)
+    assert main(["check", "m.py:f", "--layer", "relu"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and words in err, err
+
+
+@pytest.mark.parametrize("layer, options, name", [
+    (["conv"], {}, "--layer"),
+    ("conv", {"kernel": -2}, "--kernel"),
+    ("conv", {"input": 10 ** 30}, "--input"),
+])
+def test_api_bad_values_raise_spec_error(layer, options, name):
+    import symconv
+
+    with pytest.raises(symconv.SpecError) as error:
+        symconv.derive(layer, **options)
+    assert str(error.value).startswith(name)

@@ -36,6 +36,8 @@ def parse_integer(parameter: str, text: str) -> int:
     >>> parse_integer("--batch", "12")
     12
     """
+    if isinstance(text, str) and text.isascii() and text.isdigit() and len(text) > 7:
+        raise SpecError(parameter, f"is far too large ({len(text)} digits)")
     if not isinstance(text, str) or not _INT.fullmatch(text):
         raise SpecError(parameter, f"expected a non-negative integer in ASCII digits, "
                                    f"got {text!r}")
@@ -123,7 +125,9 @@ def _axes_text(name: str, value) -> str:
     def integer(v) -> str:
         if isinstance(v, bool) or not isinstance(v, int):
             raise SpecError(flag(name), f"expected integers, got {v!r}")
-        return str(v)
+        if v < 0:
+            raise SpecError(flag(name), f"must not be negative, got {v}")
+        return str(int(v))
 
     def padding_axis(v) -> str:
         if isinstance(v, (tuple, list)):
@@ -135,7 +139,7 @@ def _axes_text(name: str, value) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
+        return integer(value)
     if isinstance(value, (tuple, list)) and value:
         axis = padding_axis if name == "padding" else integer
         return "x".join(axis(v) for v in value)

@@ -23,6 +23,6 @@ LAYERS: dict[str, Layer] = {
 
 def layer_named(name: str) -> Layer:
     """The layer called ``name``; a :class:`SpecError` naming ``--layer`` otherwise."""
-    if name not in LAYERS:
+    if not isinstance(name, str) or name not in LAYERS:
         raise SpecError("--layer", f"must be one of {', '.join(LAYERS)}, got {name!r}")
     return LAYERS[name]

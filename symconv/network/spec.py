@@ -31,10 +31,8 @@ from math import prod
 from symconv.api import layer_and_spec
 from symconv.engine.options import parse_integer
 from symconv.errors import SpecError
+from symconv.network.defaults import DEFAULT_INPUT, DEFAULT_MODEL  # noqa: F401  (re-exported)
 
-DEFAULT_MODEL = ("conv(8,k3,p1) relu maxpool(2) conv(16,k3,p1) relu maxpool(2) "
-                 "linear(10) softmax-ce")
-DEFAULT_INPUT = "1x8x8"
 KINDS = ("conv", "maxpool", "avgpool", "relu", "flatten", "linear", "softmax-ce")
 PARAMETRISED = ("conv", "linear")
 _TOKEN = re.compile(r"\s*([A-Za-z][A-Za-z0-9_-]*)\s*(\(([^()]*)\))?\s*")

@@ -16,15 +16,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from symconv.network.data import Dataset
+from symconv.network.defaults import TRAINING
 
 
 @dataclass
 class Settings:
-    epochs: int = 20
-    batch_size: int = 32
-    seed: int = 0
-    lr: float = 0.05
-    momentum: float = 0.9
+    epochs: int = TRAINING["epochs"]
+    batch_size: int = TRAINING["batch_size"]
+    seed: int = TRAINING["seed"]
+    lr: float = TRAINING["lr"]
+    momentum: float = TRAINING["momentum"]
 
     def learning_rate(self, epoch: int) -> float:
         """Cosine decay: ``lr (1 + cos(pi epoch / epochs)) / 2`` for epoch 0, 1, ..."""

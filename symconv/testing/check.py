@@ -29,6 +29,15 @@ TARGET_BOUND = 1e-13
 EPSILON = 2.0 ** -52
 
 
+def describe(error: BaseException) -> str:
+    """``TypeName: first line of the message``, even when the message itself fails."""
+    try:
+        text = str(error)
+    except Exception:  # noqa: BLE001 - a broken __str__ must not crash the check
+        text = "(its message could not be printed)"
+    return f"{type(error).__name__}: {text}".splitlines()[0] if text else type(error).__name__
+
+
 @dataclass(frozen=True)
 class Convention:
     """How ``fn`` is called: the arrays it takes, in order, and the gradients it returns."""
@@ -375,9 +384,9 @@ class Run:
             result.passed = False
             result.mismatches.append(Mismatch("return", "type", str(error), number))
             return False
-        except Exception as error:  # noqa: BLE001 - fn's own failure is the verdict
+        except (Exception, SystemExit) as error:  # noqa: BLE001 - fn's failure is the verdict
             result.passed = False
-            result.error = f"{type(error).__name__}: {error}".splitlines()[0]
+            result.error = describe(error)
             return False
         expected = self.expect(point)
         self.got.append(got)
@@ -397,9 +406,8 @@ class Run:
             return
         try:
             again = self.call(self.points[0])
-        except Exception as error:  # noqa: BLE001
-            self.result.notes.append(f"a second call at point 1 raised "
-                                     f"{type(error).__name__}: {error}")
+        except (Exception, SystemExit) as error:  # noqa: BLE001
+            self.result.notes.append(f"a second call at point 1 raised {describe(error)}")
             self.result.passed = False
             return
         for name in self.convention.outputs:

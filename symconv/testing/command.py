@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from symconv.errors import SpecError
-from symconv.testing.check import check_spec, layer_spec
+from symconv.testing.check import check_spec, describe, layer_spec
 from symconv.testing.sweep import cases
 
 TARGET = "FILE.py:FUNCTION"
@@ -24,22 +24,26 @@ def load_function(target: str):
     if not path or not name or not path.endswith(".py"):
         raise SpecError(TARGET, f"expected a Python file and a function name, got {target!r}")
     file = Path(path)
+    if not file.exists():
+        raise SpecError(TARGET, f"{path!r}: no such file")
     if not file.is_file():
-        raise SpecError(TARGET, f"{path}: no such file")
+        raise SpecError(TARGET, f"{path!r} is not a regular file")
     folder = str(file.resolve().parent)
     sys.path.insert(0, folder)
     try:
         spec = importlib.util.spec_from_file_location(f"symconv_check_{file.stem}", file)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-    except Exception as error:  # noqa: BLE001 - any failure of the user's file is bad input
-        raise SpecError(TARGET, f"{path} could not be imported: {type(error).__name__}: "
-                                f"{error}".splitlines()[0]) from None
+    except (Exception, SystemExit) as error:  # noqa: BLE001 - a failing file is bad input
+        raise SpecError(TARGET, f"{path!r} could not be imported: {describe(error)}") from None
     finally:
         sys.path.remove(folder)
-    function = getattr(module, name, None)
+    if not hasattr(module, name):
+        raise SpecError(TARGET, f"{path!r} has no function {name!r}")
+    function = getattr(module, name)
     if not callable(function):
-        raise SpecError(TARGET, f"{path} has no function {name!r}")
+        raise SpecError(TARGET, f"{path!r}: {name!r} is a {type(function).__name__}, "
+                                f"not a function")
     return function
 
 

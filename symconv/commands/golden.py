@@ -1,0 +1,65 @@
+"""``regenerate``: the golden record, rewritten or checked; only symconv's own files are touched."""
+
+from __future__ import annotations
+
+import fnmatch
+import shutil
+from pathlib import Path
+
+from symconv.catalogue import ALL_SIZES, CASES, MARKER, drift, expected_files
+from symconv.errors import SpecError
+from symconv.layers import LAYERS
+from symconv.output import shown, write_all_atomically
+
+OWNED_NAMES = ("derivation.tex", "derivation.md", "derivation-*.svg", "proof.json",
+               *(f"{layer.module_name}.py" for layer in LAYERS.values()))
+
+
+def owned(path: str) -> bool:
+    """A file ``regenerate`` may replace or remove: the index, an artifact name inside a
+    catalogue case folder, or the staging folder of a run that was killed."""
+    parts = path.split("/")
+    if fnmatch.fnmatchcase(parts[0], ".symconv-*.tmp"):
+        return True
+    if parts == [MARKER]:
+        return True
+    return (len(parts) == 2 and (parts[0] in CASES or parts[0] in ALL_SIZES)
+            and any(fnmatch.fnmatchcase(parts[1], name) for name in OWNED_NAMES))
+
+
+def command_regenerate(options) -> int:
+    if options.root == "":
+        raise SpecError("--root", "'' is not a folder name")
+    root = Path(options.root)
+    for parent in root.parents:
+        if parent.exists() and not parent.is_dir():
+            raise SpecError("--root", f"{shown(options.root)}: {shown(str(parent))} is a file, "
+                                      f"not a folder")
+    if root.exists() and not root.is_dir():
+        raise SpecError("--root", f"{root} is not a folder")
+    if root.is_dir() and any(root.iterdir()) and not (root / MARKER).is_file():
+        raise SpecError("--root", f"{root} is not empty and has no {MARKER}: not a golden "
+                                  f"record, refusing to write into it")
+    expected = expected_files()
+    found = drift(root, expected)
+    foreign = [path for path in found["extra"] if not owned(path)]
+    if options.check:
+        problems = [f"{kind}: {root / path}" for kind, paths in found.items() for path in paths]
+        for line in problems:
+            print(line)
+        print(f"{root}: {len(expected)} files, "
+              + ("up to date" if not problems else f"{len(problems)} differ"))
+        return 1 if problems else 0
+    root.mkdir(parents=True, exist_ok=True)
+    # all files or none: staged in root, renamed into place under a lock on root
+    write_all_atomically({root / path: content for path, content in sorted(expected.items())},
+                         option="--root")
+    for path in found["extra"]:
+        if owned(path):
+            (root / path).unlink()
+    for staging in root.glob(".symconv-*.tmp"):   # left by a run that was killed
+        shutil.rmtree(staging, ignore_errors=True)
+    for path in foreign:
+        print(f"left alone (not written by symconv): {root / path}")
+    print(f"wrote {len(expected)} files under {root}/")
+    return 0
