@@ -23,15 +23,28 @@ x (1, 1, 7) (input 7), w (1, 1, 3), dy (1, 1, 4):
     dX: 7 elements, 10 terms, equal
     db: 1 elements, 4 terms, equal
 
-Implementation: im2col. Every kernel tap j contributes one strided copy of the padded input
-into a column buffer, so the correlations become one matrix multiply per group:
-    dW = dy_g @ cols_g.T    (the columns only cover positions read by a window: r is dropped)
+Implementation: im2col, on a chunk of whole images at a time. Every kernel tap j contributes
+one strided copy of the padded input into a column buffer, so the correlations become one
+matrix multiply per group:
+    dW = sum over chunks of dy_g @ cols_g.T    (the columns only cover positions read by a
+         window: r is dropped)
     dX = the adjoint of im2col: cols_g = w_g.T @ dy_g, then each tap's column is added back
          at s*i + d*j. The strided write is the zero insertion of Gs, without building it;
          the last r positions receive nothing.
-Large buffers are kept between calls and reused while the shapes stay the same (fresh large
-arrays cost page faults); the module is therefore not safe to call from several threads at
-once. float32 in gives float32 out, float64 gives float64.
+
+Non-finite values (like PyTorch): dX[u] is the IEEE sum of exactly the products
+w[o, c', j] * dy[n, o, i] that the layer has for u (no product with padding), so an inf or
+NaN in w or dy reaches only the entries of dx it multiplies into, and becomes NaN only
+through a real inf * 0, inf - inf or NaN. dW and the forward pass multiply the zero padding
+of x like every im2col implementation.
+
+Memory: the module keeps no state between calls (so it may be called from several threads
+at once) and every returned array is new on each call: no result shares memory with another
+result, an input or a later call. Within a call the batch is processed in chunks of whole
+images whose column buffer holds at most WORKSPACE_BYTES (one image per chunk when a single
+image needs more); besides the results, a call allocates that buffer plus a padded copy of
+one chunk, and frees both before it returns. float32 in gives float32 out, float64 gives
+float64.
 """
 
 import numpy as np
@@ -43,6 +56,7 @@ DILATION = (1,)
 GROUPS = 1
 IN_CHANNELS = 1
 OUT_CHANNELS = 1
+WORKSPACE_BYTES = 32 * 2**20  # column buffer per chunk of the batch (at least one image)
 
 RANK = len(KERNEL)
 IN_PER_GROUP = IN_CHANNELS // GROUPS
@@ -51,8 +65,6 @@ WEIGHT_SHAPE = (OUT_CHANNELS, IN_PER_GROUP, *KERNEL)
 TAPS = tuple(np.ndindex(*KERNEL))  # kernel offsets j, row-major
 ALL = (slice(None), slice(None))  # the two leading axes, untouched by spatial slicing
 
-_workspaces = {}
-
 
 def output_size(spatial):
     """Output length per axis: m = floor((n + p_lo + p_hi - K) / s) + 1."""
@@ -60,16 +72,6 @@ def output_size(spatial):
         (n + lo + hi - d * (k - 1) - 1) // s + 1
         for n, k, s, d, (lo, hi) in zip(spatial, KERNEL, STRIDE, DILATION, PADDING)
     )
-
-
-def _workspace(name, shape, dtype, zero=False):
-    """A buffer kept between calls; reallocated (zeroed) only when shape or dtype change."""
-    buffer = _workspaces.get(name)
-    if buffer is None or buffer.shape != shape or buffer.dtype != dtype:
-        buffer = _workspaces[name] = np.zeros(shape, dtype)
-    elif zero:
-        buffer.fill(0)
-    return buffer
 
 
 def _check(name, array, shape, dtype):
@@ -102,22 +104,27 @@ def _channels_first(array):
     return array.transpose(1, 0, *range(2, array.ndim))
 
 
-def _pad(name, array, pads):
-    """Padded copy ``(C, N, *S')`` of ``array (N, C, *S)``: out[t] = in[t - lo], zeros elsewhere.
+def _chunks(batch, image_entries, dtype):
+    """Slices of the batch whose columns (``image_entries`` per image) fit WORKSPACE_BYTES,
+    at least one image each, and a buffer for the largest chunk's columns."""
+    size = max(1, min(batch, WORKSPACE_BYTES // max(1, image_entries * dtype.itemsize)))
+    chunks = [slice(start, min(start + size, batch)) for start in range(0, batch, size)]
+    return chunks, np.empty(size * image_entries, dtype)
 
-    A negative amount crops. The buffer is reused and only its interior is written, so the
-    zero border stays zero.
-    """
+
+def _pad(array, pads):
+    """A new padded copy ``(C, N, *S')`` of ``array (N, C, *S)``: out[t] = in[t - lo], zeros
+    elsewhere. A negative amount crops."""
     spatial = array.shape[2:]
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, pads))
-    buffer = _workspace(name, (array.shape[1], array.shape[0], *padded), array.dtype)
+    out = np.zeros((array.shape[1], array.shape[0], *padded), array.dtype)
     source, target = [], []
     for n, (lo, hi) in zip(spatial, pads):
         first, last = max(0, -lo), min(n, n + hi)  # input entries that land inside
         source.append(slice(first, last))
         target.append(slice(first + lo, last + lo))
-    buffer[(*ALL, *target)] = _channels_first(array)[(*ALL, *source)]
-    return buffer
+    out[(*ALL, *target)] = _channels_first(array)[(*ALL, *source)]
+    return out
 
 
 def _window(tap, out_size, step, dilation):
@@ -128,10 +135,11 @@ def _window(tap, out_size, step, dilation):
     )
 
 
-def _im2col(name, padded, out_size, step, dilation):
-    """cols[c, tap, n, i] = padded[c, n, step*i + dilation*tap]: one strided copy per tap."""
-    channels, batch = padded.shape[:2]
-    cols = _workspace(name, (channels, len(TAPS), batch, *out_size), padded.dtype)
+def _im2col(padded, out_size, step, dilation, buffer):
+    """cols[c, tap, n, i] = padded[c, n, step*i + dilation*tap], one strided copy per tap,
+    written into the front of ``buffer`` (the chunk's column buffer)."""
+    shape = (padded.shape[0], len(TAPS), padded.shape[1], *out_size)
+    cols = buffer[: int(np.prod(shape))].reshape(shape)
     for index, tap in enumerate(TAPS):
         cols[:, index] = padded[(*ALL, *_window(tap, out_size, step, dilation))]
     return cols
@@ -144,11 +152,14 @@ def forward(x, w, b=None):
     if b is not None:
         _check("b", b, (OUT_CHANNELS,), x.dtype)
     batch, out_size = x.shape[0], output_size(x.shape[2:])
-    cols = _im2col("x_cols", _pad("x_padded", x, PADDING), out_size, STRIDE, DILATION)
-    cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), -1)
-    # one matrix multiply per group: (C_out/g, C_in/g * taps) @ (C_in/g * taps, N * M)
-    out = np.matmul(w.reshape(GROUPS, OUT_PER_GROUP, -1), cols)
-    out = np.ascontiguousarray(_channels_first(out.reshape(OUT_CHANNELS, batch, *out_size)))
+    out = np.empty((batch, OUT_CHANNELS, *out_size), x.dtype)
+    kernel = w.reshape(GROUPS, OUT_PER_GROUP, -1)
+    chunks, buffer = _chunks(batch, IN_CHANNELS * len(TAPS) * int(np.prod(out_size)), x.dtype)
+    for part in chunks:
+        cols = _im2col(_pad(x[part], PADDING), out_size, STRIDE, DILATION, buffer)
+        # one matrix multiply per group: (C_out/g, C_in/g * taps) @ (C_in/g * taps, n * M)
+        product = np.matmul(kernel, cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), -1))
+        out[part] = _channels_first(product.reshape(OUT_CHANNELS, -1, *out_size))
     if b is not None:
         out += b.reshape(OUT_CHANNELS, *(1,) * RANK)
     return out
@@ -158,41 +169,49 @@ def backward(dy, x, w):
     """Gradients (dx, dw, db) of any loss L, given dy = dL/dO, the input x and weights w."""
     _check_input(x)
     _check("w", w, WEIGHT_SHAPE, x.dtype)
-    batch, out_size = x.shape[0], output_size(x.shape[2:])
+    batch, spatial = x.shape[0], x.shape[2:]
+    out_size = output_size(spatial)
     _check("dy", dy, (batch, OUT_CHANNELS, *out_size), x.dtype)
 
-    # dy with output channels first, one (C_out/g, N * M) matrix per group
-    dy_rows = _workspace("dy_rows", (OUT_CHANNELS, batch, *out_size), dy.dtype)
-    dy_rows[...] = _channels_first(dy)
-    dy_rows = dy_rows.reshape(GROUPS, OUT_PER_GROUP, -1)
+    columns = IN_CHANNELS * len(TAPS) * int(np.prod(out_size))  # x's columns per image
+    chunks, buffer = _chunks(batch, columns, x.dtype)
+    dx = np.empty(x.shape, x.dtype)
+    dw = np.zeros((GROUPS, OUT_PER_GROUP, IN_PER_GROUP * len(TAPS)), x.dtype)
+    db = np.zeros(OUT_CHANNELS, x.dtype)
+    for part in chunks:
+        # dy with output channels first, one (C_out/g, n * M) matrix per group
+        rows = np.ascontiguousarray(_channels_first(dy[part]))
+        rows = rows.reshape(GROUPS, OUT_PER_GROUP, -1)
 
-    # db: the bias is added at every position of every image
-    db = dy_rows.sum(axis=2).reshape(OUT_CHANNELS)
+        # db: the bias is added at every position of every image
+        db += rows.sum(axis=2).reshape(OUT_CHANNELS)
 
-    # dW: correlate the padded input with the stride-dilated dy, read at step d; the columns
-    # hold exactly the positions s*i + d*j that windows read, so the leftover r is dropped
-    cols = _im2col("x_cols", _pad("x_padded", x, PADDING), out_size, STRIDE, DILATION)
-    cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), -1)
-    dw = np.matmul(dy_rows, cols.transpose(0, 2, 1)).reshape(WEIGHT_SHAPE)
+        # dW: correlate the padded input with the stride-dilated dy, read at step d; the
+        # columns hold exactly the positions s*i + d*j that windows read, so r is dropped
+        cols = _im2col(_pad(x[part], PADDING), out_size, STRIDE, DILATION, buffer)
+        cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), -1)
+        dw += np.matmul(rows, cols.transpose(0, 2, 1))
 
-    dx = _input_gradient(dy_rows, w, x.shape, out_size)
-    return dx, dw, db
+        # dX of the chunk, (C_in, n, *spatial); the column buffer is free again
+        chunk_dx = _input_gradient(rows, w, spatial, out_size, buffer)
+        dx[part] = _channels_first(chunk_dx)
+    return dx, dw.reshape(WEIGHT_SHAPE), db
 
 
-def _input_gradient(dy_rows, w, x_shape, out_size):
+def _input_gradient(rows, w, spatial, out_size, buffer):
     """dX as the adjoint of im2col: the full convolution of Gs with w, scattered tap by tap.
 
     cols[(c', j), (n, i)] = sum_o w[o, c', j] dy[n, o, i]; each tap's column is added at
     padded position s*i + d*j, then the padding is cropped off.
     """
-    batch, channels, *spatial = x_shape
     taps_per_group = IN_PER_GROUP * len(TAPS)
-    cols = _workspace("dx_cols", (GROUPS, taps_per_group, dy_rows.shape[2]), dy_rows.dtype)
-    np.matmul(w.reshape(GROUPS, OUT_PER_GROUP, -1).transpose(0, 2, 1), dy_rows, out=cols)
-    cols = cols.reshape(channels, len(TAPS), batch, *out_size)
+    cols = buffer[: GROUPS * taps_per_group * rows.shape[2]]
+    cols = cols.reshape(GROUPS, taps_per_group, rows.shape[2])
+    np.matmul(w.reshape(GROUPS, OUT_PER_GROUP, -1).transpose(0, 2, 1), rows, out=cols)
+    cols = cols.reshape(IN_CHANNELS, len(TAPS), -1, *out_size)
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, PADDING))
-    dx_padded = _workspace("dx_padded", (channels, batch, *padded), dy_rows.dtype, zero=True)
+    dx_padded = np.zeros((IN_CHANNELS, cols.shape[2], *padded), rows.dtype)
     for index, tap in enumerate(TAPS):
         dx_padded[(*ALL, *_window(tap, out_size, STRIDE, DILATION))] += cols[:, index]
     inside = tuple(slice(lo, lo + n) for n, (lo, _) in zip(spatial, PADDING))
-    return np.ascontiguousarray(_channels_first(dx_padded[(*ALL, *inside)]))
+    return dx_padded[(*ALL, *inside)]
