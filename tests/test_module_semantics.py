@@ -199,3 +199,155 @@ def test_conv_backward_memory_is_bounded_and_released(cin, cout, stride, monkeyp
         results, peak, kept = traced_call(module.backward, dy, x, w)
         assert peak < results + 3 * 2**20, (peak, results)
         assert kept < 2**16, kept
+
+
+# ------------------------------------------------------------ #9.18: PyTorch's semantics
+
+SPECIALS = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 2.0])
+
+
+def nasty(shape, seed, fraction=0.3, dtype=np.float64):
+    """Small integers (many ties) with NaN, +-inf and signed zeros sprinkled in."""
+    rng = np.random.default_rng(seed)
+    array = rng.integers(-3, 4, shape).astype(dtype)
+    mask = rng.random(shape) < fraction
+    array[mask] = rng.choice(SPECIALS, mask.sum())
+    return array
+
+
+def assert_same(got, want, dtype):
+    """Equal values, NaN where NaN, infinities with their signs, and the expected dtype."""
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-12,
+                               atol=1e-6 if dtype == np.float32 else 1e-12, equal_nan=True)
+
+
+def relu_backward_reference(dy, x):
+    """torch's threshold_backward: ``0 if x <= 0 else dy``, element by element."""
+    dx = np.empty_like(dy)
+    for index in np.ndindex(*x.shape):
+        dx[index] = 0 if x[index] <= 0 else dy[index]
+    return dx
+
+
+RELU = "--layer relu --input 4x5 --in-channels 2 --batch 2"
+
+
+def test_relu_nan_and_inf_follow_torch():
+    """Values torch 2.13 gives for relu(x).backward(dy)."""
+    module = layer_module(RELU)
+    x = np.array([-1.0, -1.0, 0.0, 1.0, np.nan, np.nan, -np.inf, np.inf], dtype=np.float32)
+    dy = np.array([np.nan, np.inf, np.nan, 2.0, 3.0, np.nan, 5.0, 6.0], dtype=np.float32)
+    dx = module.backward(dy, x)
+    assert dx.dtype == np.float32
+    np.testing.assert_array_equal(dx, [0.0, 0.0, 0.0, 2.0, 3.0, np.nan, 0.0, 6.0])
+    np.testing.assert_array_equal(module.forward(x), [0, 0, 0, 1, np.nan, np.nan, 0, np.inf])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_relu_matches_the_reference_on_non_finite_values(dtype):
+    module = layer_module(RELU)
+    for seed in range(5):
+        x, dy = nasty((2, 2, 4, 5), seed, dtype=dtype), nasty((2, 2, 4, 5), seed + 50,
+                                                             dtype=dtype)
+        assert_same(module.backward(dy, x), relu_backward_reference(dy, x), dtype)
+
+
+def maxpool_reference(dy, x, kernel, stride, padding, dilation):
+    """torch's CPU max-pooling scan: the window's taps inside the input in row-major order,
+    starting from the first; a tap takes over when larger than the current one or NaN."""
+    out_size, windows = loop_reference.pool_reads(x.shape[2:], kernel, stride, padding,
+                                                  dilation)
+    out = np.empty(x.shape[:2] + out_size, x.dtype)
+    dx = np.zeros_like(x)
+    for n in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            for i, positions in windows.items():
+                inside = [(n, c, *u) for u in positions
+                          if all(0 <= v < m for v, m in zip(u, x.shape[2:]))]
+                best = inside[0]
+                for u in inside[1:]:
+                    if x[u] > x[best] or np.isnan(x[u]):
+                        best = u
+                out[(n, c, *i)] = x[best]
+                dx[best] += dy[(n, c, *i)]
+    return out, dx
+
+
+MAXPOOLS = {
+    "2d-padded": "--layer maxpool --input 7x6 --kernel 3 --stride 2 --padding 1",
+    "1d-dilated": "--layer maxpool --input 11 --kernel 3 --stride 2 --dilation 2 --padding 0:1",
+    "3d-padded": "--layer maxpool --input 5x4x4 --kernel 2 --stride 1 --padding 1",
+    "2d-k2": "--layer maxpool --input 4x4 --kernel 2",
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("key", sorted(MAXPOOLS))
+def test_maxpool_matches_the_torch_scan_on_nan_inf_and_ties(key, dtype):
+    module = layer_module(MAXPOOLS[key])
+    _, spec = spec_from_arguments(MAXPOOLS[key])
+    w = spec.window
+    for seed in range(6):
+        x = nasty((2, 2, *spec.input_shape[2:]), seed, fraction=(0.1, 0.5, 0.9)[seed % 3],
+                  dtype=dtype)
+        if seed == 5:
+            x[...] = -np.inf
+        out = module.forward(x)
+        dy = np.random.default_rng(seed).standard_normal(out.shape).astype(dtype)
+        want_out, want_dx = maxpool_reference(dy, x, w.kernel, w.stride, w.padding, w.dilation)
+        assert_same(out, want_out, dtype)
+        assert_same(module.backward(dy, x), want_dx, dtype)
+
+
+def test_maxpool_nan_and_minus_inf_windows_follow_torch():
+    """Values torch 2.13 gives: the last NaN of a window wins; all -inf windows route to
+    their first entry inside the input, never into the padding (whose share would be lost)."""
+    module = layer_module("--layer maxpool --input 4x4 --kernel 2")
+    x = np.array([[1.0, np.nan, np.nan, 1.0], [2.0, np.nan, 2.0, np.nan],
+                  [1.0, 3.0, np.nan, np.nan], [3.0, 2.0, np.nan, np.nan]])[None, None]
+    dx = module.backward(np.ones((1, 1, 2, 2)), x)
+    np.testing.assert_array_equal(dx[0, 0], [[0, 0, 0, 0], [0, 1, 0, 1],
+                                             [0, 1, 0, 0], [0, 0, 0, 1]])
+    np.testing.assert_array_equal(module.forward(x)[0, 0], [[np.nan, np.nan], [3, np.nan]])
+    padded = layer_module("--layer maxpool --input 3x3 --kernel 3 --stride 2 --padding 1")
+    x = np.full((1, 1, 3, 3), -np.inf, dtype=np.float32)
+    dy = np.arange(1.0, 5.0, dtype=np.float32).reshape(1, 1, 2, 2)
+    dx = padded.backward(dy, x)
+    assert dx.dtype == np.float32
+    np.testing.assert_array_equal(dx[0, 0], [[1, 2, 0], [3, 4, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(padded.forward(x), np.full((1, 1, 2, 2), -np.inf))
+
+
+# ------------------------------------------------------------ #9.18: conv with inf / NaN
+
+NON_FINITE_CONVS = {
+    "transposed": conv((6, 6), 3, 1, 1, cin=3, cout=2, batch=2),
+    "transposed-dilated-groups": conv((8, 8), 3, 1, 2, 2, cin=4, cout=4, groups=2, batch=2),
+    "transposed-1d-crop": conv((5,), 2, 1, ((3, 2),), cin=2, cout=2, batch=2),
+    "col2im": conv((7, 7), 3, 2, 1, cin=2, cout=3, batch=2),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("where", ["w", "dy"])
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("key", sorted(NON_FINITE_CONVS))
+def test_conv_dx_with_inf_or_nan_sums_only_the_layers_products(key, value, where, dtype):
+    """dX from both strategies equals the loop reference, which adds exactly the products
+    w * dy the layer has: inf stays inf where it lands and NaN appears only from real
+    inf * 0, inf - inf or NaN (the padding of dy is never multiplied with w)."""
+    spec = NON_FINITE_CONVS[key]
+    assert input_gradient_strategy(spec) == key.split("-")[0]
+    module, _ = conv_module_for(spec)
+    for seed in range(3):
+        x, w, _, dy = conv_problem(spec, dtype, seed)
+        rng = np.random.default_rng(seed + 10)
+        target = w if where == "w" else dy
+        target[tuple(rng.integers(0, n) for n in target.shape)] = value
+        with np.errstate(invalid="ignore"):
+            dx, _, _ = module.backward(dy, x, w)
+        want, _, _ = loop_reference.conv_backward(dy.astype(np.float64), x.astype(np.float64),
+                                                  w.astype(np.float64), *geometry(spec))
+        assert_same(dx, want.astype(dtype), dtype)
+        assert not np.isnan(dx).all()

@@ -6,9 +6,14 @@ Layer (the semantics of ``torch.nn.functional.max_pool2d``):
     O[n, c, i] = max_j Xp[n, c, s*i + d*j]      (padding counts as -inf)
     dX[u] = sum of dY[i] over the windows i whose arg-max is u
 
-Each window sends its gradient to its largest entry; ties go to the first maximum in scan
-order, like PyTorch. symconv proved the routing exactly where the maximum is unique (case
-split over the arg-max of each window) on the instance input (1, 1, 5, 5):
+Each window sends its gradient to one entry, chosen like PyTorch's CPU kernel: the window's
+taps that lie inside the input are scanned in row-major order starting from the first of
+them, and a tap takes over when it is larger than the entry chosen so far or is NaN. So ties
+go to the first maximum, a window holding NaNs outputs NaN and routes to its last NaN, and a
+window whose entries are all -inf routes to its first entry inside the input, never into the
+padding. (A window that reads only padding outputs -inf and its gradient is dropped; PyTorch
+refuses such geometries.) symconv proved the routing exactly where the maximum is unique
+(case split over the arg-max of each window) on the instance input (1, 1, 5, 5):
     dX: 9 elements, 49 terms, equal
 
 Batch, channels and spatial sizes are read from the arrays. Each window tap is one strided
@@ -83,27 +88,54 @@ def _padded(x, fill):
     return padded
 
 
-def _taps(x):
-    """All window entries stacked: taps[t, n, c, i] = Xp[n, c, s*i + d*t] (padding -inf)."""
-    out_size = output_size(x.shape[2:])
-    padded = _padded(x, -np.inf)
-    return np.stack([padded[(*ALL, *_window(tap, out_size))] for tap in TAPS]), out_size
+def _inside_taps(tap, spatial, out_size):
+    """Mask, broadcastable to the output, of the windows whose ``tap`` lies inside the input."""
+    mask = np.ones((1, 1) + (1,) * RANK, dtype=bool)
+    for axis, (j, n, m, s, d, (lo, _)) in enumerate(
+        zip(tap, spatial, out_size, STRIDE, DILATION, PADDING)
+    ):
+        position = s * np.arange(m) + d * j
+        shape = [1] * (2 + RANK)
+        shape[2 + axis] = m
+        mask = mask & ((lo <= position) & (position < lo + n)).reshape(shape)
+    return mask
 
 
 def forward(x):
-    """O = the largest entry of every window."""
+    """O = the largest entry of every window (NaN when the window holds a NaN)."""
     _check_input(x)
-    return _taps(x)[0].max(axis=0)
+    out_size = output_size(x.shape[2:])
+    padded = _padded(x, -np.inf)
+    out = np.full(x.shape[:2] + out_size, -np.inf, dtype=x.dtype)
+    for tap in TAPS:
+        np.maximum(out, padded[(*ALL, *_window(tap, out_size))], out=out)  # NaN propagates
+    return out
+
+
+def _winners(x, out_size):
+    """Index into TAPS of the entry each window routes to (-1: the window reads no input)."""
+    spatial = x.shape[2:]
+    padded = _padded(x, -np.inf)
+    largest = np.full(x.shape[:2] + out_size, -np.inf, dtype=x.dtype)
+    winner = np.full(x.shape[:2] + out_size, -1, dtype=np.intp)
+    for index, tap in enumerate(TAPS):
+        values = padded[(*ALL, *_window(tap, out_size))]
+        take = (values > largest) | np.isnan(values)
+        take |= (winner < 0) & _inside_taps(tap, spatial, out_size)
+        np.copyto(largest, values, where=take)
+        np.copyto(winner, index, where=take)
+    return winner
 
 
 def backward(dy, x):
-    """dx: each dy[i] added to the arg-max of window i (first maximum on ties)."""
+    """dx: each dy[i] added to the entry window i routes to (see the module docstring)."""
     _check_input(x)
-    taps, out_size = _taps(x)
+    out_size = output_size(x.shape[2:])
     _check("dy", dy, x.shape[:2] + out_size, x.dtype)
-    winner = taps.argmax(axis=0)  # argmax returns the first maximum: scan order
-    dx_padded = np.zeros(taps.shape[1:3] + tuple(
+    winner = _winners(x, out_size)
+    zero = dy.dtype.type(0)
+    dx_padded = np.zeros(x.shape[:2] + tuple(
         n + lo + hi for n, (lo, hi) in zip(x.shape[2:], PADDING)), dtype=x.dtype)
     for index, tap in enumerate(TAPS):
-        dx_padded[(*ALL, *_window(tap, out_size))] += np.where(winner == index, dy, 0)
+        dx_padded[(*ALL, *_window(tap, out_size))] += np.where(winner == index, dy, zero)
     return np.ascontiguousarray(dx_padded[(*ALL, *_inside(x.shape[2:]))])
