@@ -319,6 +319,90 @@ def test_maxpool_nan_and_minus_inf_windows_follow_torch():
     np.testing.assert_array_equal(padded.forward(x), np.full((1, 1, 2, 2), -np.inf))
 
 
+def softmax_ce_reference(z, y):
+    """(loss, dz) row by row: torch's cross_entropy for class indices or probabilities."""
+    batch, classes = z.shape
+    loss, dz = 0.0, np.zeros_like(z)
+    for n in range(batch):
+        top = max(z[n])
+        total = sum(np.exp(v - top) for v in z[n])
+        log_p = [v - top - np.log(total) for v in z[n]]
+        if y.ndim == 1:
+            loss -= log_p[y[n]]
+            targets = [1.0 if c == y[n] else 0.0 for c in range(classes)]
+        else:
+            loss -= sum(y[n, c] * log_p[c] for c in range(classes))
+            targets = list(y[n])
+        mass = sum(targets)
+        for c in range(classes):
+            dz[n, c] = (np.exp(log_p[c]) * mass - targets[c]) / batch
+    return loss / batch, dz
+
+
+SOFTMAX = "--layer softmax-ce --classes 4"
+
+
+def test_softmax_ce_minus_inf_logit_with_index_targets_is_finite_like_torch():
+    """torch 2.13: cross_entropy([[-inf, 1, 2], [0, 0, 0]], [1, 2]) = 1.2059369..."""
+    module = layer_module("--layer softmax-ce --classes 3")
+    z = np.array([[-np.inf, 1.0, 2.0], [0.0, 0.0, 0.0]], dtype=np.float32)
+    y = np.array([1, 2])
+    loss = module.forward(z, y)
+    assert loss.dtype == np.float32 and np.isclose(loss, 1.2059369)
+    np.testing.assert_allclose(module.backward(z, y),
+                               [[0.0, -0.36552930, 0.36552930], [1 / 6, 1 / 6, -1 / 3]],
+                               rtol=1e-6)
+    assert module.forward(z, np.array([0, 2])) == np.inf  # the target itself at -inf
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("targets", ["indices", "probabilities", "sparse-probabilities"])
+def test_softmax_ce_matches_the_reference_with_minus_inf_logits(targets, dtype):
+    module = layer_module(SOFTMAX)
+    for seed in range(8):
+        rng = np.random.default_rng(seed)
+        z = rng.standard_normal((5, 4)).astype(dtype)
+        z[rng.random(z.shape) < 0.25] = -np.inf
+        if targets == "indices":
+            y = rng.integers(0, 4, 5)
+        else:
+            y = rng.dirichlet(np.ones(4), 5).astype(dtype)
+            if targets == "sparse-probabilities":
+                y[rng.random(y.shape) < 0.5] = 0
+        with np.errstate(invalid="ignore"):
+            want_loss, want_dz = softmax_ce_reference(z.astype(np.float64), y)
+            loss = module.forward(z, y)
+        assert loss.dtype == dtype
+        assert_same(np.array(loss), np.array(want_loss, dtype=dtype), dtype)
+        assert_same(module.backward(z, y), want_dz.astype(dtype), dtype)
+
+
+# ------------------------------------------------------------ #9.19: unnormalised targets
+
+
+def test_softmax_ce_targets_that_do_not_sum_to_one_use_torchs_formula():
+    """dz = (p * sum(y) - y) / N, the exact derivative of the loss for any y (checked by
+    central differences), which torch's cross_entropy uses too."""
+    module = layer_module(SOFTMAX)
+    rng = np.random.default_rng(7)
+    z = rng.standard_normal((3, 4)) * 2
+    y = rng.random((3, 4)) * np.array([[0.5], [1.7], [0.0]])  # row sums 0.x, 1.x and 0
+    assert not np.allclose(y.sum(axis=1), 1)
+    want_loss, want_dz = softmax_ce_reference(z, y)
+    assert np.isclose(module.forward(z, y), want_loss, rtol=1e-12)
+    dz = module.backward(z, y)
+    np.testing.assert_allclose(dz, want_dz, rtol=1e-12, atol=1e-15)
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    assert np.abs(dz - (p - y) / 3).max() > 0.05  # the sum-to-one shortcut would differ
+    for flat in range(z.size):
+        bumped = z.copy()
+        bumped.flat[flat] += 1e-6
+        up = module.forward(bumped, y)
+        bumped.flat[flat] -= 2e-6
+        assert np.isclose((up - module.forward(bumped, y)) / 2e-6, dz.flat[flat],
+                          rtol=1e-6, atol=1e-9)
+
+
 # ------------------------------------------------------------ #9.18: conv with inf / NaN
 
 NON_FINITE_CONVS = {
