@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -184,21 +185,39 @@ def traced_call(function, *arguments):
     return sizes, peak, kept
 
 
+@pytest.mark.parametrize("cache", [0, 2**20], ids=["cache-nothing", "cache-1MiB"])
 @pytest.mark.parametrize("cin, cout, stride", [(8, 8, 1), (8, 16, 2)],
                          ids=["transposed", "col2im"])
-def test_conv_backward_memory_is_bounded_and_released(cin, cout, stride, monkeypatch):
+def test_conv_backward_memory_is_bounded_and_released(cin, cout, stride, cache, monkeypatch):
     """The full im2col of this call would need 9 * 1 MiB per side; with a 1 MiB workspace
-    the peak stays near the results and nothing large outlives the call."""
+    the peak stays near the results, and what outlives the call is at most CACHE_BYTES."""
     spec = conv((32, 32), 3, stride, 1, cin=cin, cout=cout, batch=16)
     module, _ = conv_module_for(spec)
     monkeypatch.setattr(module, "WORKSPACE_BYTES", 2**20)
+    monkeypatch.setattr(module, "CACHE_BYTES", cache)
+    monkeypatch.setattr(module, "_scratch", {})
     x, w, _, dy = conv_problem(spec)
     full_columns = cin * 9 * dy.shape[0] * int(np.prod(dy.shape[2:])) * x.itemsize
     assert full_columns >= 9 * 2**20 // stride**2
-    for _ in range(2):
+    for _ in range(3):
         results, peak, kept = traced_call(module.backward, dy, x, w)
         assert peak < results + 3 * 2**20, (peak, results)
-        assert kept < 2**16, kept
+        assert kept < cache + 2**16, kept
+        assert sum(entry[0].nbytes for entry in module._scratch.values()) <= cache
+
+
+def test_conv_module_is_safe_to_call_from_several_threads():
+    """Each call takes the cached scratch for itself: concurrent calls agree with serial ones."""
+    spec = conv((12, 12), 3, 1, 1, cin=4, cout=4, batch=4)
+    module, _ = conv_module_for(spec)
+    problems = [conv_problem(spec, seed=seed) for seed in range(8)]
+    serial = [module.backward(dy, x, w) for x, w, _, dy in problems]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for _ in range(5):
+            parallel = list(pool.map(lambda p: module.backward(p[3], p[0], p[1]), problems))
+            for got, want in zip(parallel, serial):
+                for a, b in zip(got, want):
+                    np.testing.assert_array_equal(a, b)
 
 
 # ------------------------------------------------------------ #9.18: PyTorch's semantics
