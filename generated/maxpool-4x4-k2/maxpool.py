@@ -88,17 +88,24 @@ def _padded(x, fill):
     return padded
 
 
-def _inside_taps(tap, spatial, out_size):
-    """Mask, broadcastable to the output, of the windows whose ``tap`` lies inside the input."""
-    mask = np.ones((1, 1) + (1,) * RANK, dtype=bool)
-    for axis, (j, n, m, s, d, (lo, _)) in enumerate(
-        zip(tap, spatial, out_size, STRIDE, DILATION, PADDING)
+def _first_inside(spatial, out_size):
+    """Per window, the index into TAPS of its first tap inside the input (-1: none).
+
+    Inside-ness is a product over axes, so the row-major first tap inside is the first tap
+    inside on every axis: j = max(0, ceil((p_lo - s*i) / d)).
+    """
+    first = np.zeros((1, 1) + (1,) * RANK, dtype=np.int64)
+    valid = np.ones((1, 1) + (1,) * RANK, dtype=bool)
+    for axis, (n, m, k, s, d, (lo, _)) in enumerate(
+        zip(spatial, out_size, KERNEL, STRIDE, DILATION, PADDING)
     ):
-        position = s * np.arange(m) + d * j
+        start = s * np.arange(m)
+        j = np.maximum(0, -((start - lo) // d))
         shape = [1] * (2 + RANK)
         shape[2 + axis] = m
-        mask = mask & ((lo <= position) & (position < lo + n)).reshape(shape)
-    return mask
+        valid = valid & ((j < k) & (start + d * j < lo + n)).reshape(shape)
+        first = first * k + j.reshape(shape)
+    return np.where(valid, first, -1)
 
 
 def forward(x):
@@ -113,18 +120,21 @@ def forward(x):
 
 
 def _winners(x, out_size):
-    """Index into TAPS of the entry each window routes to (-1: the window reads no input)."""
-    spatial = x.shape[2:]
+    """Index into TAPS of the entry each window routes to (-1: the window reads no input).
+
+    PyTorch's scan, vectorised: argmax over the stacked taps gives the first maximum (ties),
+    or the first NaN where the window holds one, which becomes the last NaN; a window whose
+    maximum is -inf (padding counts as -inf) routes to its first tap inside the input.
+    """
     padded = _padded(x, -np.inf)
-    largest = np.full(x.shape[:2] + out_size, -np.inf, dtype=x.dtype)
-    winner = np.full(x.shape[:2] + out_size, -1, dtype=np.intp)
-    for index, tap in enumerate(TAPS):
-        values = padded[(*ALL, *_window(tap, out_size))]
-        take = (values > largest) | np.isnan(values)
-        take |= (winner < 0) & _inside_taps(tap, spatial, out_size)
-        np.copyto(largest, values, where=take)
-        np.copyto(winner, index, where=take)
-    return winner
+    taps = np.stack([padded[(*ALL, *_window(tap, out_size))] for tap in TAPS])
+    winner = taps.argmax(axis=0)
+    if np.isfinite(x).all():
+        return winner  # a window reading only padding routes into it: the share is dropped
+    chosen = taps.max(axis=0)
+    winner = np.where(chosen == -np.inf, _first_inside(x.shape[2:], out_size), winner)
+    last_nan = len(TAPS) - 1 - np.isnan(taps[::-1]).argmax(axis=0)
+    return np.where(np.isnan(chosen), last_nan, winner)
 
 
 def backward(dy, x):
