@@ -12,7 +12,7 @@ reset through ``/proc/self/clear_refs`` before each call):
                       calls dropped) — the returned gradients count
     kept              RSS after the call with its results dropped, above the RSS before it:
                       workspace that stays allocated between calls
-    traced            (NumPy only) tracemalloc's peak and kept figures for the same calls
+    traced            (NumPy only) tracemalloc's peak and kept figures for the first call
 
 torch is optional (``pip install torch==2.13.0``): without it one line says so and only the
 NumPy module is measured. torch runs with 2 threads, like benchmarks/bench_codegen.py.
@@ -164,14 +164,15 @@ def main():
             if has_torch:
                 results["torch"] = measure("torch", path, arguments.dtype, config)
             for impl, r in results.items():
-                traced = (f"{r['traced_peak2'] / MIB:8.0f}/{r['traced_kept2'] / MIB:<8.0f}"
+                traced = (f"{r['traced_peak1'] / MIB:8.0f}/{r['traced_kept1'] / MIB:<8.0f}"
                           if "traced_peak2" in r else f"{'':17}")
                 print(f"{name + ' ' + str(config):42} {impl:6} {r['peak1'] / MIB:8.0f} "
                       f"{r['peak2'] / MIB:8.0f} {r['kept1'] / MIB:8.0f} {traced} "
                       f"{r['seconds2']:8.3f}", flush=True)
             if has_torch:
-                ratio = results["numpy"]["peak2"] / max(results["torch"]["peak2"], 1)
-                print(f"{'':42} peak2 numpy/torch: {ratio:.2f}")
+                ratios = [results["numpy"][key] / max(results["torch"][key], 1)
+                          for key in ("peak1", "peak2")]
+                print(f"{'':42} numpy/torch peak1 {ratios[0]:.2f}, peak2 {ratios[1]:.2f}")
 
 
 if __name__ == "__main__":
