@@ -27,14 +27,34 @@ dW, db equal to the derived expressions (exact evaluation: fn at 4 points of ran
 in [-4096, 4096] (every product and sum exact in float64), each entry compared with the
 derived polynomial at the same point; a wrong gradient passes with probability <= 3.6e-15).
 
-Implementation: im2col. Every kernel tap j contributes one strided copy of the padded input
-into a column buffer, so the correlations become one matrix multiply per group:
-    dW = dy_g @ cols_g.T    (the columns only cover positions read by a window: r is dropped)
+Implementation: im2col, on a chunk of whole images at a time. Every kernel tap j contributes
+one strided copy of the padded input into a column buffer, so the correlations become one
+matrix multiply per group:
+    dW = sum over chunks of dy_g @ cols_g.T    (the columns only cover positions read by a
+         window: r is dropped)
     dX = rot180(w)^T_g @ im2col(dy padded by K-1-p): the full convolution as one multiply,
-         chosen because the stride is 1 and C_in >= C_out (no scatter-add needed).
-Large buffers are kept between calls and reused while the shapes stay the same (fresh large
-arrays cost page faults); the module is therefore not safe to call from several threads at
-once. float32 in gives float32 out, float64 gives float64.
+         chosen because the stride is 1 and C_in >= C_out (no scatter-add needed). When w
+         holds an inf or NaN, dX is computed as the adjoint of im2col instead (below), since
+         the multiply above would also pair w with the zeros padding dy (0 * inf = NaN):
+         cols_g = w_g.T @ dy_g, then each tap's column is added back at i + d*j.
+
+Non-finite values (like PyTorch): dX[u] is the IEEE sum of exactly the products
+w[o, c', j] * dy[n, o, i] that the layer has for u (no product with padding), so an inf or
+NaN in w or dy reaches only the entries of dx it multiplies into, and becomes NaN only
+through a real inf * 0, inf - inf or NaN. dW and the forward pass do include the products
+of dy and w with the zero padding of x, as im2col computes them.
+
+Memory: every returned array is new on each call: no result shares memory with another
+result, an input, or anything the module keeps. Within a call the batch is processed in
+chunks of whole images whose column buffer holds at most WORKSPACE_BYTES (32 MiB; one image
+per chunk when a single image needs more); the other scratch arrays (padded copies, dy
+with channels first, products) hold one chunk each, a fraction of that. Between calls the
+module keeps at most CACHE_BYTES (64 MiB) of this scratch (never a result) for the next
+call, since fresh large arrays cost page faults; whatever exceeds it is freed when the call
+returns. A call takes the cached buffers for itself, so calls from several threads at once
+are safe (a concurrent call allocates its own). Set WORKSPACE_BYTES for fewer, larger
+multiplies or less memory, and CACHE_BYTES = 0 to keep nothing. float32 in gives float32
+out, float64 gives float64.
 """
 
 import numpy as np
@@ -46,6 +66,8 @@ DILATION = (1, 1)
 GROUPS = 1
 IN_CHANNELS = 1
 OUT_CHANNELS = 1
+WORKSPACE_BYTES = 32 * 2**20  # column buffer per chunk of the batch (at least one image)
+CACHE_BYTES = 64 * 2**20  # scratch kept between calls (never a result)
 
 RANK = len(KERNEL)
 IN_PER_GROUP = IN_CHANNELS // GROUPS
@@ -54,7 +76,7 @@ WEIGHT_SHAPE = (OUT_CHANNELS, IN_PER_GROUP, *KERNEL)
 TAPS = tuple(np.ndindex(*KERNEL))  # kernel offsets j, row-major
 ALL = (slice(None), slice(None))  # the two leading axes, untouched by spatial slicing
 
-_workspaces = {}
+_scratch = {}  # role -> flat buffer kept for the next call (see the module docstring)
 
 
 def output_size(spatial):
@@ -63,16 +85,6 @@ def output_size(spatial):
         (n + lo + hi - d * (k - 1) - 1) // s + 1
         for n, k, s, d, (lo, hi) in zip(spatial, KERNEL, STRIDE, DILATION, PADDING)
     )
-
-
-def _workspace(name, shape, dtype, zero=False):
-    """A buffer kept between calls; reallocated (zeroed) only when shape or dtype change."""
-    buffer = _workspaces.get(name)
-    if buffer is None or buffer.shape != shape or buffer.dtype != dtype:
-        buffer = _workspaces[name] = np.zeros(shape, dtype)
-    elif zero:
-        buffer.fill(0)
-    return buffer
 
 
 def _check(name, array, shape, dtype):
@@ -105,22 +117,65 @@ def _channels_first(array):
     return array.transpose(1, 0, *range(2, array.ndim))
 
 
-def _pad(name, array, pads):
-    """Padded copy ``(C, N, *S')`` of ``array (N, C, *S)``: out[t] = in[t - lo], zeros elsewhere.
+def _size(shape):
+    """The number of entries of an array of ``shape``."""
+    count = 1
+    for n in shape:
+        count *= n
+    return count
 
-    A negative amount crops. The buffer is reused and only its interior is written, so the
-    zero border stays zero.
+
+def _chunk_size(batch, image_entries, itemsize):
+    """Images per chunk: as many as keep their columns within WORKSPACE_BYTES, at least one."""
+    return max(1, min(batch, WORKSPACE_BYTES // max(1, image_entries * itemsize)))
+
+
+def _take(role, shape, dtype, taken):
+    """Scratch ``[flat buffer, shape whose zero border it holds]`` with room for ``shape``:
+    the cached one for ``role`` when it is large enough.
+
+    ``pop`` hands a cached buffer to one call only; ``taken`` collects the call's scratch
+    for :func:`_keep`.
     """
+    entry = _scratch.pop(role, None)
+    if entry is None or entry[0].dtype != dtype or entry[0].size < _size(shape):
+        entry = [np.empty(max(_size(shape), 1), dtype), None]
+    taken[role] = entry
+    return entry
+
+
+def _keep(taken):
+    """Cache the call's scratch for the next call, smallest first, up to CACHE_BYTES."""
+    total = 0
+    for role, entry in sorted(taken.items(), key=lambda item: item[1][0].nbytes):
+        total += entry[0].nbytes
+        if total <= CACHE_BYTES:
+            _scratch[role] = entry
+
+
+def _view(entry, shape):
+    """The front of a scratch buffer as an array of ``shape``."""
+    return entry[0][: _size(shape)].reshape(shape)
+
+
+def _pad(array, pads, entry):
+    """Padded copy ``(C, N, *S')`` of ``array (N, C, *S)`` in the scratch ``entry``:
+    out[t] = in[t - lo], zeros elsewhere. A negative amount crops. Only the interior is
+    written when the buffer already holds this shape's zero border."""
     spatial = array.shape[2:]
-    padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, pads))
-    buffer = _workspace(name, (array.shape[1], array.shape[0], *padded), array.dtype)
+    shape = (array.shape[1], array.shape[0],
+             *(n + lo + hi for n, (lo, hi) in zip(spatial, pads)))
+    out = _view(entry, shape)
+    if entry[1] != shape:
+        out.fill(0)
+        entry[1] = shape
     source, target = [], []
     for n, (lo, hi) in zip(spatial, pads):
         first, last = max(0, -lo), min(n, n + hi)  # input entries that land inside
         source.append(slice(first, last))
         target.append(slice(first + lo, last + lo))
-    buffer[(*ALL, *target)] = _channels_first(array)[(*ALL, *source)]
-    return buffer
+    out[(*ALL, *target)] = _channels_first(array)[(*ALL, *source)]
+    return out
 
 
 def _window(tap, out_size, step, dilation):
@@ -131,10 +186,10 @@ def _window(tap, out_size, step, dilation):
     )
 
 
-def _im2col(name, padded, out_size, step, dilation):
-    """cols[c, tap, n, i] = padded[c, n, step*i + dilation*tap]: one strided copy per tap."""
-    channels, batch = padded.shape[:2]
-    cols = _workspace(name, (channels, len(TAPS), batch, *out_size), padded.dtype)
+def _im2col(padded, out_size, step, dilation, buffer):
+    """cols[c, tap, n, i] = padded[c, n, step*i + dilation*tap], one strided copy per tap,
+    written into the front of ``buffer``."""
+    cols = _view(buffer, (padded.shape[0], len(TAPS), padded.shape[1], *out_size))
     for index, tap in enumerate(TAPS):
         cols[:, index] = padded[(*ALL, *_window(tap, out_size, step, dilation))]
     return cols
@@ -146,12 +201,25 @@ def forward(x, w, b=None):
     _check("w", w, WEIGHT_SHAPE, x.dtype)
     if b is not None:
         _check("b", b, (OUT_CHANNELS,), x.dtype)
-    batch, out_size = x.shape[0], output_size(x.shape[2:])
-    cols = _im2col("x_cols", _pad("x_padded", x, PADDING), out_size, STRIDE, DILATION)
-    cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), -1)
-    # one matrix multiply per group: (C_out/g, C_in/g * taps) @ (C_in/g * taps, N * M)
-    out = np.matmul(w.reshape(GROUPS, OUT_PER_GROUP, -1), cols)
-    out = np.ascontiguousarray(_channels_first(out.reshape(OUT_CHANNELS, batch, *out_size)))
+    batch, spatial = x.shape[0], x.shape[2:]
+    out_size = output_size(spatial)
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, PADDING))
+    size = _chunk_size(batch, IN_CHANNELS * len(TAPS) * _size(out_size), x.itemsize)
+    taken = {}
+    x_padded = _take("x_padded", (IN_CHANNELS, size, *padded), x.dtype, taken)
+    columns = _take("cols", (IN_CHANNELS, len(TAPS), size, *out_size), x.dtype, taken)
+    product = _take("product", (OUT_CHANNELS, size, *out_size), x.dtype, taken)
+    out = np.empty((batch, OUT_CHANNELS, *out_size), x.dtype)
+    kernel = w.reshape(GROUPS, OUT_PER_GROUP, -1)
+    for start in range(0, batch, size):
+        part = slice(start, min(start + size, batch))
+        cols = _im2col(_pad(x[part], PADDING, x_padded), out_size, STRIDE, DILATION, columns)
+        cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), -1)
+        # one matrix multiply per group: (C_out/g, C_in/g * taps) @ (C_in/g * taps, n * M)
+        result = _view(product, (GROUPS, OUT_PER_GROUP, cols.shape[2]))
+        np.matmul(kernel, cols, out=result)
+        out[part] = _channels_first(result.reshape(OUT_CHANNELS, -1, *out_size))
+    _keep(taken)
     if b is not None:
         out += b.reshape(OUT_CHANNELS, *(1,) * RANK)
     return out
@@ -161,41 +229,99 @@ def backward(dy, x, w):
     """Gradients (dx, dw, db) of any loss L, given dy = dL/dO, the input x and weights w."""
     _check_input(x)
     _check("w", w, WEIGHT_SHAPE, x.dtype)
-    batch, out_size = x.shape[0], output_size(x.shape[2:])
+    batch, spatial = x.shape[0], x.shape[2:]
+    out_size = output_size(spatial)
     _check("dy", dy, (batch, OUT_CHANNELS, *out_size), x.dtype)
 
-    # dy with output channels first, one (C_out/g, N * M) matrix per group
-    dy_rows = _workspace("dy_rows", (OUT_CHANNELS, batch, *out_size), dy.dtype)
-    dy_rows[...] = _channels_first(dy)
-    dy_rows = dy_rows.reshape(GROUPS, OUT_PER_GROUP, -1)
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, PADDING))
+    x_columns = (IN_CHANNELS, len(TAPS), 1, *out_size)  # x's columns for one image
+    finite = bool(np.isfinite(w).all())  # else col2im: it multiplies w with no padding
+    dy_columns = (OUT_CHANNELS, len(TAPS), 1, *spatial)
+    image = max(_size(x_columns), _size(dy_columns) if finite else 0)
+    size = _chunk_size(batch, image, x.itemsize)
+    taken = {}
+    x_padded = _take("x_padded", (IN_CHANNELS, size, *padded), x.dtype, taken)
+    columns = _take("cols", (size, image), x.dtype, taken)
+    rows_buffer = _take("rows", (OUT_CHANNELS, size, *out_size), x.dtype, taken)
+    if finite:
+        dy_padded = _take("dy_padded", (OUT_CHANNELS, size, *_dy_padded(spatial)), x.dtype,
+                          taken)
+        product = _take("product", (IN_CHANNELS, size, *spatial), x.dtype, taken)
+    else:
+        dx_padded = _take("dx_padded", (IN_CHANNELS, size, *padded), x.dtype, taken)
+    dx = np.empty(x.shape, x.dtype)
+    dw = np.zeros((GROUPS, OUT_PER_GROUP, IN_PER_GROUP * len(TAPS)), x.dtype)
+    db = np.zeros(OUT_CHANNELS, x.dtype)
+    for start in range(0, batch, size):
+        part = slice(start, min(start + size, batch))
+        # dy with output channels first, one (C_out/g, n * M) matrix per group
+        rows = _view(rows_buffer, (OUT_CHANNELS, part.stop - start, *out_size))
+        rows[...] = _channels_first(dy[part])
+        rows = rows.reshape(GROUPS, OUT_PER_GROUP, -1)
 
-    # db: the bias is added at every position of every image
-    db = dy_rows.sum(axis=2).reshape(OUT_CHANNELS)
+        # db: the bias is added at every position of every image
+        db += rows.sum(axis=2).reshape(OUT_CHANNELS)
 
-    # dW: correlate the padded input with the stride-dilated dy, read at step d; the columns
-    # hold exactly the positions s*i + d*j that windows read, so the leftover r is dropped
-    cols = _im2col("x_cols", _pad("x_padded", x, PADDING), out_size, STRIDE, DILATION)
-    cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), -1)
-    dw = np.matmul(dy_rows, cols.transpose(0, 2, 1)).reshape(WEIGHT_SHAPE)
+        # dW: correlate the padded input with the stride-dilated dy, read at step d; the
+        # columns hold exactly the positions s*i + d*j that windows read, so r is dropped
+        cols = _im2col(_pad(x[part], PADDING, x_padded), out_size, STRIDE, DILATION, columns)
+        cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), -1)
+        dw += np.matmul(rows, cols.transpose(0, 2, 1))
 
-    dx = _input_gradient(dy, w, x.shape)
-    return dx, dw, db
+        # dX of the chunk, (C_in, n, *spatial); the column buffer is free again
+        if finite:
+            chunk_dx = _input_gradient_transposed(dy[part], w, spatial, columns, dy_padded,
+                                                  product)
+        else:
+            chunk_dx = _input_gradient(rows, w, spatial, out_size, columns, dx_padded)
+        dx[part] = _channels_first(chunk_dx)
+    _keep(taken)
+    return dx, dw.reshape(WEIGHT_SHAPE), db
 
 
-def _input_gradient(dy, w, x_shape):
+def _dy_pads():
+    """dy is padded by (K-1-p_lo, K-1-p_hi) per axis for the full convolution."""
+    return tuple((d * (k - 1) - lo, d * (k - 1) - hi)
+                 for k, d, (lo, hi) in zip(KERNEL, DILATION, PADDING))
+
+
+def _dy_padded(spatial):
+    """The spatial shape of dy padded by :func:`_dy_pads` (m = n for stride 1)."""
+    return tuple(n + lo + hi for n, (lo, hi) in zip(output_size(spatial), _dy_pads()))
+
+
+def _input_gradient_transposed(dy, w, spatial, columns, dy_padded, product):
     """dX = full convolution of dy with w (stride 1, so no zeros are inserted).
 
     dy is padded by (K-1-p_lo, K-1-p_hi) and correlated with rot180(w) dilated by d, its
     channel axes swapped: kernel[g, c', (o', j)] = w[g C_out/g + o', c', k-1-j].
     """
-    batch, channels, *spatial = x_shape
-    pads = tuple((d * (k - 1) - lo, d * (k - 1) - hi)
-                 for k, d, (lo, hi) in zip(KERNEL, DILATION, PADDING))
     unit = (1,) * RANK
-    cols = _im2col("dy_cols", _pad("dy_padded", dy, pads), tuple(spatial), unit, DILATION)
+    padded = _pad(dy, _dy_pads(), dy_padded)
+    cols = _im2col(padded, tuple(spatial), unit, DILATION, columns)
     cols = cols.reshape(GROUPS, OUT_PER_GROUP * len(TAPS), -1)
     rotated = w[(*ALL, *(slice(None, None, -1),) * RANK)]
     kernel = rotated.reshape(GROUPS, OUT_PER_GROUP, IN_PER_GROUP, len(TAPS))
     kernel = kernel.transpose(0, 2, 1, 3).reshape(GROUPS, IN_PER_GROUP, -1)
-    dx = np.matmul(kernel, cols).reshape(channels, batch, *spatial)
-    return np.ascontiguousarray(_channels_first(dx))
+    result = _view(product, (GROUPS, IN_PER_GROUP, cols.shape[2]))
+    np.matmul(kernel, cols, out=result)
+    return result.reshape(IN_CHANNELS, -1, *spatial)
+
+
+def _input_gradient(rows, w, spatial, out_size, columns, scratch):
+    """dX as the adjoint of im2col: the full convolution of Gs with w, scattered tap by tap.
+
+    cols[(c', j), (n, i)] = sum_o w[o, c', j] dy[n, o, i]; each tap's column is added at
+    padded position s*i + d*j, then the padding is cropped off.
+    """
+    taps_per_group = IN_PER_GROUP * len(TAPS)
+    cols = _view(columns, (GROUPS, taps_per_group, rows.shape[2]))
+    np.matmul(w.reshape(GROUPS, OUT_PER_GROUP, -1).transpose(0, 2, 1), rows, out=cols)
+    cols = cols.reshape(IN_CHANNELS, len(TAPS), -1, *out_size)
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, PADDING))
+    dx_padded = _view(scratch, (IN_CHANNELS, cols.shape[2], *padded))
+    dx_padded.fill(0)
+    for index, tap in enumerate(TAPS):
+        dx_padded[(*ALL, *_window(tap, out_size, STRIDE, DILATION))] += cols[:, index]
+    inside = tuple(slice(lo, lo + n) for n, (lo, _) in zip(spatial, PADDING))
+    return dx_padded[(*ALL, *inside)]

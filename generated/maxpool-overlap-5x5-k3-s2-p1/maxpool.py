@@ -6,9 +6,14 @@ Layer (the semantics of ``torch.nn.functional.max_pool2d``):
     O[n, c, i] = max_j Xp[n, c, s*i + d*j]      (padding counts as -inf)
     dX[u] = sum of dY[i] over the windows i whose arg-max is u
 
-Each window sends its gradient to its largest entry; ties go to the first maximum in scan
-order, like PyTorch. symconv proved the routing exactly where the maximum is unique (case
-split over the arg-max of each window) on the instance input (1, 1, 5, 5):
+Each window sends its gradient to one entry, chosen like PyTorch's CPU kernel: the window's
+taps that lie inside the input are scanned in row-major order starting from the first of
+them, and a tap takes over when it is larger than the entry chosen so far or is NaN. So ties
+go to the first maximum, a window holding NaNs outputs NaN and routes to its last NaN, and a
+window whose entries are all -inf routes to its first entry inside the input, never into the
+padding. (A window that reads only padding outputs -inf and its gradient is dropped; PyTorch
+refuses such geometries.) symconv proved the routing exactly where the maximum is unique
+(case split over the arg-max of each window) on the instance input (1, 1, 5, 5):
     dX: 25 elements, 49 terms, equal
 Checked before it was written: this module's backward, run on input (1, 1, 5, 5), gives dX
 equal to the derived expressions (exact evaluation: fn at 5 points of random integers in
@@ -88,27 +93,64 @@ def _padded(x, fill):
     return padded
 
 
-def _taps(x):
-    """All window entries stacked: taps[t, n, c, i] = Xp[n, c, s*i + d*t] (padding -inf)."""
-    out_size = output_size(x.shape[2:])
-    padded = _padded(x, -np.inf)
-    return np.stack([padded[(*ALL, *_window(tap, out_size))] for tap in TAPS]), out_size
+def _first_inside(spatial, out_size):
+    """Per window, the index into TAPS of its first tap inside the input (-1: none).
+
+    Inside-ness is a product over axes, so the row-major first tap inside is the first tap
+    inside on every axis: j = max(0, ceil((p_lo - s*i) / d)).
+    """
+    first = np.zeros((1, 1) + (1,) * RANK, dtype=np.int64)
+    valid = np.ones((1, 1) + (1,) * RANK, dtype=bool)
+    for axis, (n, m, k, s, d, (lo, _)) in enumerate(
+        zip(spatial, out_size, KERNEL, STRIDE, DILATION, PADDING)
+    ):
+        start = s * np.arange(m)
+        j = np.maximum(0, -((start - lo) // d))
+        shape = [1] * (2 + RANK)
+        shape[2 + axis] = m
+        valid = valid & ((j < k) & (start + d * j < lo + n)).reshape(shape)
+        first = first * k + j.reshape(shape)
+    return np.where(valid, first, -1)
 
 
 def forward(x):
-    """O = the largest entry of every window."""
+    """O = the largest entry of every window (NaN when the window holds a NaN)."""
     _check_input(x)
-    return _taps(x)[0].max(axis=0)
+    out_size = output_size(x.shape[2:])
+    padded = _padded(x, -np.inf)
+    out = np.full(x.shape[:2] + out_size, -np.inf, dtype=x.dtype)
+    for tap in TAPS:
+        np.maximum(out, padded[(*ALL, *_window(tap, out_size))], out=out)  # NaN propagates
+    return out
+
+
+def _winners(x, out_size):
+    """Index into TAPS of the entry each window routes to (-1: the window reads no input).
+
+    PyTorch's scan, vectorised: argmax over the stacked taps gives the first maximum (ties),
+    or the first NaN where the window holds one, which becomes the last NaN; a window whose
+    maximum is -inf (padding counts as -inf) routes to its first tap inside the input.
+    """
+    padded = _padded(x, -np.inf)
+    taps = np.stack([padded[(*ALL, *_window(tap, out_size))] for tap in TAPS])
+    winner = taps.argmax(axis=0)
+    if np.isfinite(x).all():
+        return winner  # a window reading only padding routes into it: the share is dropped
+    chosen = taps.max(axis=0)
+    winner = np.where(chosen == -np.inf, _first_inside(x.shape[2:], out_size), winner)
+    last_nan = len(TAPS) - 1 - np.isnan(taps[::-1]).argmax(axis=0)
+    return np.where(np.isnan(chosen), last_nan, winner)
 
 
 def backward(dy, x):
-    """dx: each dy[i] added to the arg-max of window i (first maximum on ties)."""
+    """dx: each dy[i] added to the entry window i routes to (see the module docstring)."""
     _check_input(x)
-    taps, out_size = _taps(x)
+    out_size = output_size(x.shape[2:])
     _check("dy", dy, x.shape[:2] + out_size, x.dtype)
-    winner = taps.argmax(axis=0)  # argmax returns the first maximum: scan order
-    dx_padded = np.zeros(taps.shape[1:3] + tuple(
+    winner = _winners(x, out_size)
+    zero = dy.dtype.type(0)
+    dx_padded = np.zeros(x.shape[:2] + tuple(
         n + lo + hi for n, (lo, hi) in zip(x.shape[2:], PADDING)), dtype=x.dtype)
     for index, tap in enumerate(TAPS):
-        dx_padded[(*ALL, *_window(tap, out_size))] += np.where(winner == index, dy, 0)
+        dx_padded[(*ALL, *_window(tap, out_size))] += np.where(winner == index, dy, zero)
     return np.ascontiguousarray(dx_padded[(*ALL, *_inside(x.shape[2:]))])

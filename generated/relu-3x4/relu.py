@@ -3,7 +3,11 @@
     Y = max(X, 0)            elementwise
     dX = dY * [X > 0]        the gradient passes where the input was positive
 
-At X = 0 the derivative does not exist; like PyTorch, this module uses 0 there. symconv
+At X = 0 the derivative does not exist; like PyTorch, this module uses 0 there.
+Non-finite values follow PyTorch (``threshold_backward``: 0 where x <= 0, else dy): the
+gradient is selected, not multiplied, so dx is 0 wherever x <= 0 even when dy is NaN or
+inf there, and where x is NaN (x <= 0 is false) dy passes unchanged. The forward pass keeps
+NaN (max(NaN, 0) is NaN). symconv
 proved the identity exactly on the regions X > 0 and X < 0 (case split on the sign of each
 entry, SymPy's derivative evaluated on each) for the instance input (1, 1, 3, 4):
     dX: 12 elements, 12 terms, equal
@@ -45,7 +49,7 @@ def forward(x):
 
 
 def backward(dy, x):
-    """dx = dy * [x > 0]."""
+    """dx = 0 where x <= 0 (whatever dy holds there), else dy: NaN in x passes dy."""
     _check_floating("x", x)
     _check("dy", dy, x.shape, x.dtype)
-    return dy * (x > 0)
+    return np.where(x <= 0, dy.dtype.type(0), dy)
