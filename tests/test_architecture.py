@@ -99,3 +99,20 @@ def test_markdown_and_latex_carry_the_same_sections():
     tex = d.latex()
     assert headings and all(f"\\section{{{h}}}" in tex for h in headings)
     assert md.count("$$") // 2 >= tex.count("\\begin{align*}")
+
+
+def test_every_package_and_template_is_installed():
+    """``pip install .`` (not only -e) ships every package and every template."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    packages = set(config["packages"])
+    found = {".".join(path.parent.relative_to(ROOT).parts)
+             for path in PACKAGE.rglob("__init__.py")}
+    assert found <= packages, found - packages
+    data = config["package-data"]
+    for template in PACKAGE.rglob("*.jinja"):
+        package = ".".join(template.parent.relative_to(ROOT).parts)
+        parent = ".".join(template.parent.parent.relative_to(ROOT).parts)
+        assert package in data or (parent in data and any(
+            pattern.startswith("*/") for pattern in data[parent])), template
