@@ -14,14 +14,8 @@ import argparse
 from functools import cache
 from pathlib import Path
 
-from symconv.api import (
-    Derivation,
-    all_sizes_json,
-    all_sizes_latex,
-    all_sizes_markdown,
-    layer_and_spec,
-    prove_all_sizes,
-)
+from symconv.all_sizes import all_sizes_json, all_sizes_latex, all_sizes_markdown, prove_all_sizes
+from symconv.api import Derivation, layer_and_spec
 from symconv.engine import pipeline
 from symconv.render import artifacts
 

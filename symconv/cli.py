@@ -158,8 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         options = build_parser().parse_args(argv)
         # imported only now: --help, --version and argument errors never load SymPy
-        from symconv.commands import COMMANDS
-        return COMMANDS[options.command](options)
+        from symconv.commands import run
+        return run(options)
     except (UsageError, SpecError) as error:
         print(f"symconv: error: {error}", file=sys.stderr)
         return 2

@@ -15,9 +15,14 @@ import pytest
 import symconv
 import symconv.commands.all_sizes as cli
 from symconv.algebra import arithmetic
+from symconv.all_sizes import (
+    all_sizes_document,
+    all_sizes_latex,
+    all_sizes_markdown,
+    without_seconds,
+)
 from symconv.allsizes import AllSizesResult
 from symconv.allsizes.document import NotProvenError
-from symconv.api import all_sizes_document, all_sizes_latex, all_sizes_markdown, without_seconds
 from symconv.catalogue import ALL_SIZES
 from symconv.cli import main
 from tests.test_documents import GENERATED, require_pdflatex

@@ -1,11 +1,34 @@
-"""The command implementations; :mod:`symconv.cli` imports this package only after the
-arguments parsed, so ``--help``, ``--version`` and argument errors never load SymPy."""
+"""The command implementations, one module per group of subcommands.
 
-from symconv.commands.check import command_check
-from symconv.commands.golden import command_regenerate
-from symconv.commands.layer import command_codegen, command_default, command_latex, command_prove
-from symconv.commands.network import command_network, command_train
+:mod:`symconv.cli` calls :func:`run` only after the arguments parsed, and each command's
+module is imported only when that command runs: ``--help``, ``--version`` and argument errors
+load no SymPy, and ``prove --all-sizes`` loads no layer.
+"""
 
-COMMANDS = {"check": command_check, "prove": command_prove, "codegen": command_codegen,
-            "latex": command_latex, "regenerate": command_regenerate,
-            "network": command_network, "train": command_train, None: command_default}
+from __future__ import annotations
+
+import argparse
+
+
+def run(options: argparse.Namespace) -> int:
+    """Run the parsed command; its exit code."""
+    command = options.command
+    if command in ("prove", "latex") and (options.all_sizes or options.rank is not None):
+        from symconv.commands import all_sizes
+        if command == "prove":
+            return all_sizes.command_prove_all_sizes(options)
+        return all_sizes.command_latex_all_sizes(options)
+    if command == "check":
+        from symconv.commands.check import command_check
+        return command_check(options)
+    if command == "regenerate":
+        from symconv.commands.golden import command_regenerate
+        return command_regenerate(options)
+    if command in ("network", "train"):
+        from symconv.commands import network
+        return (network.command_network if command == "network"
+                else network.command_train)(options)
+    from symconv.commands import layer
+    commands = {"prove": layer.command_prove, "codegen": layer.command_codegen,
+                "latex": layer.command_latex, None: layer.command_default}
+    return commands[command](options)

@@ -6,12 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from symconv.api import (
-    all_sizes_latex,
-    all_sizes_markdown,
-    derive,
-    prove_all_sizes,
-)
+from symconv.all_sizes import all_sizes_latex, all_sizes_markdown, prove_all_sizes
 from symconv.commands.targets import (
     STDOUT,
     latex_format,
@@ -41,6 +36,8 @@ def command_prove_all_sizes(options) -> int:
     result = prove_all_sizes(all_sizes_rank(options))
     confirmed = None
     if not result.proven and result.counterexample:
+        # the layers are loaded only on this path: a proven theorem never needs them
+        from symconv.api import derive
         instance = derive("conv", **{key.replace("-", "_"): value
                                      for key, value in result.counterexample.items()})
         confirmed = {"options": result.counterexample, "proven": instance.proven,
