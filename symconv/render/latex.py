@@ -76,6 +76,12 @@ def _slug(text: str) -> str:
 
 def block_latex(block: Block) -> str:
     """Every block but figures, as LaTeX."""
+    if block.kind == "code":
+        return "{\\small\n\\begin{verbatim}\n" + block.text + "\n\\end{verbatim}\n}"
+    if block.kind == "box":
+        inner = "\n\n".join(block_latex(b) for b in block.blocks)
+        return ("\\begin{center}\n\\fbox{\\begin{minipage}{0.94\\linewidth}\n" + inner
+                + "\n\\end{minipage}}\n\\end{center}")
     if block.kind == "heading":
         command = {2: "section", 3: "subsection"}.get(block.level, "paragraph")
         return f"\\{command}{{{inline(block.text)}}}\\label{{sec:{_slug(block.text)}}}"
@@ -96,8 +102,11 @@ def latex_document(document: Document, grids: dict[str, Grid]) -> str:
         if block.kind == "figures":
             shown = [grids[name] for name in block.items]
             kinds = [kind for kind in LEGEND if any(kind in grid.kinds for grid in shown)]
-            blocks.append({"figures": shown, "width": f"{0.95 / len(shown):.3f}",
-                           "caption": " ".join(inline(grid.caption) + "." for grid in shown),
+            blocks.append({"figures": [{"grid": grid, "title": inline(grid.title)}
+                                       for grid in shown],
+                           "width": f"{0.96 / len(shown) - 0.01:.3f}",
+                           "caption": " ".join(inline(grid.caption) + "." for grid in shown
+                                               if grid.caption),
                            "legend": [(kind, LEGEND[kind]) for kind in kinds]})
         else:
             blocks.append({"figures": [], "latex": block_latex(block)})

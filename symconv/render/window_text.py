@@ -12,6 +12,11 @@ from symconv.algebra.geometry import WindowSpec
 
 AXIS_NAMES = {1: ["length"], 2: ["height", "width"], 3: ["depth", "height", "width"]}
 ALL_ENTRIES_UP_TO = 9
+"""Example positions: all of an array this small, else first, middle and last."""
+WRITTEN_OUT_UP_TO = 64
+"""Gradients with at most this many entries (per image and channel) are written out whole."""
+LONG_SUM = 12
+"""Sums with more terms than this are shown for three entries only."""
 
 
 def latex_axes(values) -> str:
@@ -71,3 +76,18 @@ def geometry_text(w: WindowSpec) -> dict:
             "stride": latex_axes(w.stride), "dilation": latex_axes(w.dilation),
             "padding": ", ".join(f"({lo}, {hi})" for lo, hi in w.padding),
             "output": latex_axes(w.output), "leftover": latex_axes(w.leftover)}
+
+
+def positions_shown(shape: tuple[int, ...], longest: int,
+                    extra: tuple[int, ...] | None = None) -> list[tuple[int, ...]]:
+    """Every position of an array of at most :data:`WRITTEN_OUT_UP_TO` entries whose sums
+    are short (``longest`` terms at most :data:`LONG_SUM`); else first, middle and last (and
+    ``extra``).
+
+    >>> len(positions_shown((6, 6), 4)), positions_shown((6, 6), 40)
+    (36, [(0, 0), (3, 3), (5, 5)])
+    """
+    if prod(shape) <= WRITTEN_OUT_UP_TO and longest <= LONG_SUM:
+        return [tuple(int(i) for i in index) for index in np.ndindex(*shape)]
+    chosen = example_positions(shape)
+    return list(dict.fromkeys([*chosen, *([extra] if extra else [])]))
