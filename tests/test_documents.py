@@ -184,11 +184,15 @@ def test_markdown_has_math_and_svg_figures(tmp_path):
     figures = sorted(p.name for p in tmp_path.glob("*.svg"))
     assert figures == ["page-dw-first.svg", "page-dw-last.svg", "page-gather.svg",
                        "page-input.svg", "page-kernel-rot180.svg", "page-kernel.svg",
-                       "page-spray-0.svg", "page-spray-1.svg", "page-spray-2.svg"]
+                       "page-spray-0.svg", "page-spray-1.svg", "page-spray-2.svg",
+                       "page-warmup.svg"]
     for name in figures:
         assert f"({name})" in page
         root = ET.parse(tmp_path / name).getroot()
         assert root.tag.endswith("svg") and len(root) > 3
+        assert "#" not in root.find("{http://www.w3.org/2000/svg}title").text   # no hex codes
+    assert "$" not in "".join(line.split("](")[0] for line in page.splitlines()
+                              if line.startswith("!["))   # alt text is plain
 
 
 def test_markdown_is_deterministic():

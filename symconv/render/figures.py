@@ -82,6 +82,7 @@ class Grid:
     cells: list[Cell]
     marks: list[tuple[int, int]] = field(default_factory=list)
     title: str = ""
+    is_graph = False
 
     @property
     def labelled(self) -> bool:
@@ -279,3 +280,71 @@ def window_marks(origin: tuple[int, ...], taps: tuple[int, ...], dilation: tuple
     """Grid cells of one window's taps ``origin + d*j`` in the 2-d view of one slice."""
     cells = [in_plane(p, rank, depth) for _, p in window_cells(origin, taps, dilation)]
     return [cell for cell in cells if cell is not None]
+
+
+@dataclass
+class Node:
+    name: str
+    label: str          # LaTeX inside the circle, e.g. x or +
+    x: float
+    y: float            # downwards, in cm
+
+    @property
+    def plain(self) -> str:
+        return plain_text(f"${self.label}$")
+
+
+@dataclass
+class Edge:
+    source: str
+    target: str
+    forward: str        # LaTeX value carried forward (above the edge)
+    backward: str       # LaTeX gradient carried back (below the edge)
+
+
+@dataclass
+class Graph:
+    """A computational graph: nodes, and edges that carry a value forward and a gradient
+    back. Drawn by the same two renderers as the grids."""
+
+    name: str
+    caption: str
+    nodes: list[Node]
+    edges: list[Edge]
+    title: str = ""
+    kinds: list[str] = field(default_factory=list)
+    is_graph: bool = True
+
+    def node(self, name: str) -> Node:
+        return next(node for node in self.nodes if node.name == name)
+
+    @property
+    def width(self) -> float:
+        return max(node.x for node in self.nodes) + 1.0
+
+    @property
+    def height(self) -> float:
+        return max(node.y for node in self.nodes) + 1.0
+
+    @property
+    def lines(self) -> list[dict]:
+        """Each edge with its end points and the midpoint where its labels go."""
+        out = []
+        for edge in self.edges:
+            a, b = self.node(edge.source), self.node(edge.target)
+            length = ((b.x - a.x) ** 2 + (b.y - a.y) ** 2) ** 0.5
+            ux, uy = (b.x - a.x) / length, (b.y - a.y) / length
+            out.append({"edge": edge, "a": a, "b": b, "mx": (a.x + b.x) / 2,
+                        "my": (a.y + b.y) / 2, "x1": a.x + 0.45 * ux, "y1": a.y + 0.45 * uy,
+                        "x2": b.x - 0.5 * ux, "y2": b.y - 0.5 * uy,
+                        "plain_forward": plain_text(edge.forward),
+                        "plain_backward": plain_text(edge.backward)})
+        return out
+
+    @property
+    def title_plain(self) -> str:
+        return plain_text(self.title)
+
+    @property
+    def alt(self) -> str:
+        return plain_text(self.title + (": " if self.title else "") + self.caption)

@@ -26,7 +26,7 @@ def _figures(block: Block, grids: dict[str, Grid], stem: str) -> str:
     kinds = [kind for kind in LEGEND if any(kind in grid.kinds for grid in shown)]
     key = "; ".join(f"{COLOUR_NAMES[kind]}: {LEGEND[kind]}" for kind in kinds)
     caption = " ".join(f"{grid.caption}." for grid in shown if grid.caption)
-    return images + "\n\n" + f"*{caption}* Colours — {key}."
+    return images + "\n\n" + f"*{caption}*" + (f" Colours — {key}." if key else "")
 
 
 def _block(block: Block, grids: dict[str, Grid], stem: str) -> str:
@@ -59,6 +59,8 @@ def markdown_files(document: Document, grids: dict[str, Grid], stem: str) -> dic
     for block in document.blocks:
         if block.kind == "figures":
             for name in block.items:
-                files[figure_file(stem, name)] = render("figure.svg.jinja", grid=grids[name],
-                                                        colours=colours)
+                figure = grids[name]
+                files[figure_file(stem, name)] = (
+                    render("graph.svg.jinja", g=figure) if figure.is_graph
+                    else render("figure.svg.jinja", grid=figure, colours=colours))
     return files

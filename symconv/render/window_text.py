@@ -10,6 +10,7 @@ import numpy as np
 from symconv.algebra import arithmetic
 from symconv.algebra.geometry import WindowSpec
 
+LO, HI = r"p_{\mathrm{lo}}", r"p_{\mathrm{hi}}"
 AXIS_NAMES = {1: ["length"], 2: ["height", "width"], 3: ["depth", "height", "width"]}
 ALL_ENTRIES_UP_TO = 9
 """Example positions: all of an array this small, else first, middle and last."""
@@ -48,10 +49,10 @@ def axis_arithmetic(w: WindowSpec) -> list[dict]:
         rows.append({
             "name": name,
             "K": rf"K = d(k-1)+1 = {d}({k}-1)+1 = {big_k}",
-            "m": (rf"m = \left\lfloor \frac{{n + p_{{lo}} + p_{{hi}} - K}}{{s}} \right\rfloor + 1"
+            "m": (rf"m = \left\lfloor \frac{{n + {LO} + {HI} - K}}{{s}} \right\rfloor + 1"
                   rf" = \left\lfloor \frac{{{n} + {lo} + {hi} - {big_k}}}{{{s}}} \right\rfloor"
                   rf" + 1 = {m}"),
-            "r": (rf"r = (n + p_{{lo}} + p_{{hi}} - K) \bmod s = ({n} + {lo} + {hi} - {big_k})"
+            "r": (rf"r = (n + {LO} + {HI} - K) \bmod s = ({n} + {lo} + {hi} - {big_k})"
                   rf" \bmod {s} = {r}"),
             "n": n, "k": k, "s": s, "d": d, "lo": lo, "hi": hi, "K_value": big_k, "m_value": m,
             "r_value": r, "unread_inputs": max(0, r - hi),

@@ -24,7 +24,6 @@ from symconv.render.example_values import example_values
 from symconv.render.figures import (
     MAX_SHOWN,
     combine,
-    depth_slices,
     gradient_axis_kinds,
     grid_from,
     grid_from_labels,
@@ -78,16 +77,27 @@ def slice_label(rank: int, depth: int) -> str:
 
 
 def matrices(notation: Notation, name: str, array: np.ndarray, rank: int,
-             label=None) -> list[str]:
-    """``name = bmatrix`` for each shown slice (one for 1-d and 2-d)."""
+             label=None) -> str:
+    """``name = bmatrix`` (image 0, channel 0); in 3-d one matrix per depth slice side by
+    side, ``name[t,:,:]``, leaving out slices that hold only zeros (padding) and summarising
+    many slices as the first two and the last."""
     label = label or notation.entry
     spatial = array[(0,) * (array.ndim - rank)]
-    depths = depth_slices(spatial.shape[0]) if rank == 3 else [0]
-    shown = []
-    for depth in depths:
-        shown.append(f"{name}{slice_label(rank, depth)} = "
-                     + matrix_latex(plane(spatial, rank, depth), label=label))
-    return shown
+    if rank != 3:
+        return f"{name} = " + matrix_latex(plane(spatial, rank), label=label)
+    filled = [t for t in range(spatial.shape[0])
+              if any(entry is not ZERO for entry in spatial[t].flat)]
+    depths = filled if len(filled) <= 3 else [filled[0], filled[1], filled[-1]]
+    shown = [f"{name}{slice_label(rank, t)} = " + matrix_latex(spatial[t], label=label)
+             for t in depths or [0]]
+    return r" \qquad ".join(shown)
+
+
+def kernel_pair(notation: Notation, weights, turned, rank: int) -> list[str]:
+    """``W`` and ``rot180(W)`` side by side (one display each in 3-d, where W has slices)."""
+    pair = [matrices(notation, "W", weights, rank),
+            matrices(notation, r"\operatorname{rot180}(W)", turned, rank)]
+    return pair if rank == 3 else [r" \qquad ".join(pair)]
 
 
 def busiest(derivation: Derivation[ConvSpec]) -> tuple[int, ...]:
@@ -112,8 +122,9 @@ def spray_and_gather(derivation: Derivation[ConvSpec], notation: Notation) -> di
     for mono, coefficient in sorted(derived.items(), key=lambda t: notation.key(t[0])):
         g_symbol = next(s for s in mono if s in g.index_of)
         window = index_text(g.index_of[g_symbol][2:])
+        channel = (rf",\ o = {g.index_of[g_symbol][1]}" if spec.group_out > 1 else "")
         spray.append(rf"\underbrace{{{notation.term(mono, coefficient)}}}"
-                     rf"_{{\text{{window }}({window})}}")
+                     rf"_{{\text{{window }}({window}){channel}}}")
     identity = derivation.identity("dX")
     g_quad, kernel = identity.parts["G_q"], identity.parts["rot180(W)"]
     gather = []
@@ -171,16 +182,16 @@ def figures(derivation: Derivation[ConvSpec], rows: list[dict], notation: Notati
             notes[cell] = r"\cdot " + name(weights[(0, 0, *j)])
     depth = " (depth slice 0)" if rank == 3 else ""
     figs["input"] = grid_from(
-        "input", "Left: the padded input $X_p$; outlined, the taps of the first window, each "
+        "input", "The padded input $X_p$; outlined, the taps of the first window, each "
         "with the weight it meets", plane(x_full, rank), plane(input_kinds(rows), rank), marks,
         title="$X_p$" + depth, notes=notes, label=name)
     kinds = np.full(plane(weights, rank).shape, "kernel", dtype=object)
     figs["kernel"] = grid_from("kernel", "", plane(weights, rank), kinds,
                                title="$W$" + depth, label=name)
     figs["kernel-rot180"] = grid_from(
-        "kernel-rot180", r"Right: $W$ and $\operatorname{rot180}(W)$, every spatial axis "
-        "reversed", plane(kernel_rot, rank), kinds, title=r"$\operatorname{rot180}(W)$"
-        + depth, label=name)
+        "kernel-rot180", r"The kernel $W$ and $\operatorname{rot180}(W)$, with every spatial "
+        "axis reversed", plane(kernel_rot, rank), kinds,
+        title=r"$\operatorname{rot180}(W)$" + depth, label=name)
 
     # dW: G_s laid over X_q at tap 0 and at the last tap
     x_kinds_q = input_kinds([{**a, "hi": a["x_pad"][1], "r_value": 0} for a in rows])
@@ -317,10 +328,11 @@ def worked_context(derivation: Derivation[ConvSpec], notation: Notation) -> dict
     shown = []
     for name, array in (("X", example["inputs"]["X"]), ("W", example["inputs"]["W"]),
                         ("G", example["inputs"]["G"])):
-        shown += matrices(notation, name, array, rank, number)
+        shown.append(matrices(notation, name, array, rank, number))
     results = []
     for name, array in (("X", example["gradients"]["X"]), ("W", example["gradients"]["W"])):
-        results += matrices(notation, rf"\partial L/\partial {name}", array, rank, number)
+        results.append(matrices(notation, rf"\partial L/\partial {name}", array, rank,
+                                number))
     u = busiest(derivation)
     x = derivation.forward.inputs["X"]
     poly = derivation.gradients["X"][(0, 0, *u)]
@@ -420,6 +432,7 @@ def document_context(derivation: Derivation[ConvSpec]) -> dict:
     longest = {name: max(len(p) for p in array.flat) for name, array in gradients.items()}
     longest_forward = max(len(p) for p in forward.output.flat)
     figs = figures(derivation, rows, notation)
+    wide = figs["input"].cols > 7
     spray_names = [name for name in figs if name.startswith("spray-")]
     channels = spec.batch > 1 or spec.in_channels > 1 or spec.out_channels > 1
     return {
@@ -457,12 +470,11 @@ def document_context(derivation: Derivation[ConvSpec]) -> dict:
             "x_quad": matrices(notation, "X_q", dw.parts["X_q"], rank),
             "g_dilated": matrices(notation, "G_s", dw.parts["G_s"], rank),
             "g_quad": matrices(notation, "G_q", dx.parts["G_q"], rank),
-            "w": matrices(notation, "W", weights.entries, rank),
-            "w_rot": matrices(notation, r"\operatorname{rot180}(W)", dx.parts["rot180(W)"],
-                              rank),
+            "w_pair": kernel_pair(notation, weights.entries, dx.parts["rot180(W)"], rank),
         },
         "spray": spray_and_gather(derivation, notation),
         "spray_figures": spray_names,
+        "wide_input": wide,
         "figures": list(figs.values()),
         "worked": worked_context(derivation, notation),
         "exercises": exercises(derivation, notation, rows),

@@ -97,12 +97,11 @@ def routing_figures(derivation: Derivation[PoolSpec], notation: Notation) -> lis
     tails = np.empty(got.shape, dtype=object)
     for index, terms in np.ndenumerate(got):
         heads[index], tails[index] = _two_lines(terms)
-    got_kinds = np.vectorize(lambda t: "grad" if t else "zero", otypes=[object])(got)
-    value_kinds = np.where(got_kinds == "grad", "kernel", "input") if is_max else np.full(
-        view.shape, "input", dtype=object)
+    got_kinds = np.vectorize(lambda t: "hit" if t else "input", otypes=[object])(got)
+    value_kinds = got_kinds if is_max else np.full(view.shape, "input", dtype=object)
     figs = [grid_from_labels("values", "Left: example input values" + (
         "; highlighted, the maximum of some window" if is_max else ""),
-        np.vectorize(str)(view), value_kinds, title="$X$" + depth),
+        np.vectorize(str, otypes=[object])(view), value_kinds, title="$X$" + depth),
         grid_from_labels("routing", r"Right: the gradient $\partial L/\partial X$ each "
                          "entry receives at these values, read from the derived gradient",
                          heads, got_kinds, title=r"$\partial L/\partial X$" + depth,
@@ -122,7 +121,7 @@ def routing_figures(derivation: Derivation[PoolSpec], notation: Notation) -> lis
             r"$\partial L/\partial X = \text{mask} \odot \text{upsample}(G)$",
             mask, got_kinds, title="mask" + depth))
         figs.append(grid_from_labels("upsampled", "", plane(up, rank),
-                                     np.full(got.shape, "grad", dtype=object),
+                                     np.full(got.shape, "input", dtype=object),
                                      title=r"$G$ upsampled" + depth))
     return figs
 
