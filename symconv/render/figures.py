@@ -215,9 +215,12 @@ def grid_from(name: str, caption: str, entries: np.ndarray, kinds: np.ndarray,
     """A grid from a 2-d array of symbols/zeros and a same-shaped array of kinds; ``label``
     names a symbol (the document's :class:`~symconv.render.text.Notation`)."""
     label = label or (lambda entry: entry.name)
-    labels = np.vectorize(lambda entry: "0" if entry is ZERO else label(entry),
-                          otypes=[object])
-    return grid_from_labels(name, caption, labels(entries), kinds, marks, title, notes)
+    labels = np.full(entries.shape, "", dtype=object)
+    for row in (r for r in _kept(entries.shape[0]) if r is not None):   # only what is shown
+        for col in (c for c in _kept(entries.shape[1]) if c is not None):
+            entry = entries[row, col]
+            labels[row, col] = "0" if entry is ZERO else label(entry)
+    return grid_from_labels(name, caption, labels, kinds, marks, title, notes)
 
 
 def input_axis_kinds(n: int, lo: int, hi: int, r: int) -> list[str]:

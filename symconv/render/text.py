@@ -6,6 +6,7 @@ printer on the hot path, which keeps a 32x32 document well under a second.
 
 from __future__ import annotations
 
+import heapq
 import re
 
 import numpy as np
@@ -62,10 +63,16 @@ def sum_lines(poly: Polynomial, key, name=_name) -> tuple[list[str], int]:
     Long sums keep their first and last terms around a ``\\cdots``; the count is returned so
     the reader knows what was left out.
     """
-    items = sorted(poly.items(), key=lambda t: key(t[0]))
-    count = len(items)
-    if not items:
+    count = len(poly)
+    if not count:
         return ["0"], 0
+    if count > MAX_TERMS_SHOWN:   # only the ends are printed: no need to sort them all
+        keyed = [(key(m), m, c) for m, c in poly.items()]
+        items = ([(m, c) for _, m, c in heapq.nsmallest(4, keyed, key=lambda t: t[0])]
+                 + [(m, c) for _, m, c in sorted(heapq.nlargest(2, keyed,
+                                                                key=lambda t: t[0]))])
+    else:
+        items = sorted(poly.items(), key=lambda t: key(t[0]))
     if count > MAX_TERMS_SHOWN:
         terms = [term_latex(m, c, name) for m, c in items[:4]] + [r"\cdots"] + [
             term_latex(m, c, name) for m, c in items[-2:]]
@@ -76,6 +83,14 @@ def sum_lines(poly: Polynomial, key, name=_name) -> tuple[list[str], int]:
 
 def index_text(index) -> str:
     return ",".join(str(int(i)) for i in index)
+
+
+class _Rank(dict):
+    """Print rank of each symbol; symbols outside the arrays (indicators) come after all
+    others, in a fixed order given by their names."""
+
+    def __missing__(self, symbol):
+        return (1 << 40) + int.from_bytes(symbol.name.encode(), "big")
 
 
 class Notation:
@@ -102,6 +117,9 @@ class Notation:
                 head = f"^{{({index_text(index[:leading])})}}" if shown and leading else ""
                 self.names[symbol] = f"{array.letter}{head}_{{{index_text(index[leading:])}}}"
 
+        self.rank = _Rank({symbol: position for position, symbol in
+                           enumerate(sorted(self.order, key=self.order.__getitem__))})
+
     def name(self, symbol) -> str:
         return self.names.get(symbol, symbol.name)
 
@@ -110,7 +128,8 @@ class Notation:
         return "0" if entry is ZERO else self.name(entry)
 
     def key(self, mono):
-        return tuple(sorted(self.order.get(symbol, (99, symbol.name)) for symbol in mono))
+        """Sort key of a monomial: the print ranks of its symbols (array, then index)."""
+        return tuple(sorted(map(self.rank.__getitem__, mono)))
 
     def term(self, mono, coefficient) -> str:
         return term_latex(mono, coefficient, self.name)

@@ -362,7 +362,7 @@ def exercises(derivation: Derivation[ConvSpec], notation: Notation, rows) -> lis
     reached = []
     for u in np.ndindex(*w.input):
         for mono in derivation.gradients["X"][(0, 0, *u)]:
-            if first_g in mono:
+            if any(s is first_g for s in mono):
                 w_symbol = next(s for s in mono if s is not first_g)
                 reached.append(f"${notation.name(x[(0, 0, *u)])}$ (times "
                                f"${notation.name(w_symbol)}$)")
