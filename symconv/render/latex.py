@@ -95,6 +95,26 @@ def block_latex(block: Block) -> str:
     return "\n".join(inline(line) for line in block.text.splitlines())
 
 
+def natural_width(figure) -> float:
+    """Width in cm a figure would take unscaled."""
+    if getattr(figure, "is_graph", False):
+        return figure.width
+    return figure.cols * float(figure.cell_cm)
+
+
+def panel_widths(natural: list[float], smallest: float = 0.15) -> list[str]:
+    """Fractions of the line width for panels side by side: ``smallest`` each, and the rest
+    in proportion to their natural widths, so the widest grid is the least shrunk.
+
+    >>> panel_widths([10.0, 2.0, 2.0]), panel_widths([3.0, 3.0])
+    (['0.493', '0.219', '0.219'], ['0.470', '0.470'])
+    """
+    total = sum(natural)
+    room = 0.96 - 0.01 * len(natural)
+    spare = room - smallest * len(natural)
+    return [f"{smallest + spare * width / total:.3f}" for width in natural]
+
+
 def latex_document(document: Document, grids: dict[str, Grid]) -> str:
     """The complete, compilable LaTeX source of ``document``."""
     blocks = []
@@ -102,9 +122,9 @@ def latex_document(document: Document, grids: dict[str, Grid]) -> str:
         if block.kind == "figures":
             shown = [grids[name] for name in block.items]
             kinds = [kind for kind in LEGEND if any(kind in grid.kinds for grid in shown)]
-            blocks.append({"figures": [{"grid": grid, "title": inline(grid.title)}
-                                       for grid in shown],
-                           "width": f"{0.96 / len(shown) - 0.01:.3f}",
+            widths = panel_widths([natural_width(grid) for grid in shown])
+            blocks.append({"figures": [{"grid": grid, "title": inline(grid.title),
+                                        "width": width} for grid, width in zip(shown, widths)],
                            "caption": " ".join(inline(grid.caption) + "." for grid in shown
                                                if grid.caption),
                            "legend": [(kind, LEGEND[kind]) for kind in kinds]})

@@ -80,15 +80,15 @@ def geometry_text(w: WindowSpec) -> dict:
 
 
 def positions_shown(shape: tuple[int, ...], longest: int,
-                    extra: tuple[int, ...] | None = None) -> list[tuple[int, ...]]:
+                    *extra: tuple[int, ...] | None) -> list[tuple[int, ...]]:
     """Every position of an array of at most :data:`WRITTEN_OUT_UP_TO` entries whose sums
     are short (``longest`` terms at most :data:`LONG_SUM`); else first, middle and last (and
-    ``extra``).
+    each of ``extra`` that is not None).
 
-    >>> len(positions_shown((6, 6), 4)), positions_shown((6, 6), 40)
-    (36, [(0, 0), (3, 3), (5, 5)])
+    >>> len(positions_shown((6, 6), 4)), positions_shown((3, 3), 40)
+    (36, [(0, 0), (1, 1), (2, 2)])
     """
     if prod(shape) <= WRITTEN_OUT_UP_TO and longest <= LONG_SUM:
         return [tuple(int(i) for i in index) for index in np.ndindex(*shape)]
-    chosen = example_positions(shape)
-    return list(dict.fromkeys([*chosen, *([extra] if extra else [])]))
+    chosen = [(0,) * len(shape), tuple(n // 2 for n in shape), tuple(n - 1 for n in shape)]
+    return list(dict.fromkeys([*chosen, *(e for e in extra if e is not None)]))

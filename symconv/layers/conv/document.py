@@ -77,26 +77,27 @@ def slice_label(rank: int, depth: int) -> str:
 
 
 def matrices(notation: Notation, name: str, array: np.ndarray, rank: int,
-             label=None) -> str:
-    """``name = bmatrix`` (image 0, channel 0); in 3-d one matrix per depth slice side by
-    side, ``name[t,:,:]``, leaving out slices that hold only zeros (padding) and summarising
-    many slices as the first two and the last."""
+             label=None) -> list[str]:
+    """Displays of ``name = bmatrix`` (image 0, channel 0); in 3-d one matrix per depth slice,
+    ``name[t,:,:]``, two to a display, leaving out slices that hold only zeros (padding, said
+    in the text) and eliding the middle of more than four slices with dots."""
     label = label or notation.entry
     spatial = array[(0,) * (array.ndim - rank)]
     if rank != 3:
-        return f"{name} = " + matrix_latex(plane(spatial, rank), label=label)
+        return [f"{name} = " + matrix_latex(plane(spatial, rank), label=label)]
     filled = [t for t in range(spatial.shape[0])
-              if any(entry is not ZERO for entry in spatial[t].flat)]
-    depths = filled if len(filled) <= 3 else [filled[0], filled[1], filled[-1]]
-    shown = [f"{name}{slice_label(rank, t)} = " + matrix_latex(spatial[t], label=label)
-             for t in depths or [0]]
-    return r" \qquad ".join(shown)
+              if any(entry is not ZERO for entry in spatial[t].flat)] or [0]
+    depths = filled if len(filled) <= 4 else [filled[0], filled[1], None, filled[-1]]
+    shown = [r"\cdots" if t is None else
+             f"{name}{slice_label(rank, t)} = " + matrix_latex(spatial[t], label=label)
+             for t in depths]
+    return [r" \qquad ".join(shown[k:k + 2]) for k in range(0, len(shown), 2)]
 
 
 def kernel_pair(notation: Notation, weights, turned, rank: int) -> list[str]:
     """``W`` and ``rot180(W)`` side by side (one display each in 3-d, where W has slices)."""
-    pair = [matrices(notation, "W", weights, rank),
-            matrices(notation, r"\operatorname{rot180}(W)", turned, rank)]
+    pair = (matrices(notation, "W", weights, rank)
+            + matrices(notation, r"\operatorname{rot180}(W)", turned, rank))
     return pair if rank == 3 else [r" \qquad ".join(pair)]
 
 
@@ -263,7 +264,8 @@ def spray_figures(derivation: Derivation[ConvSpec], notation: Notation) -> dict:
                 continue
             w_symbol = next(s for s in mono if s not in g.index_of)
             stamps.setdefault(g.index_of[g_symbol][2:], {})[u] = w_symbol
-    windows = list(np.ndindex(*w.output))[:SPRAY_WINDOWS]
+    shown = SPRAY_WINDOWS if max(plane(np.empty(w.input), rank).shape) <= 6 else 2
+    windows = list(np.ndindex(*w.output))[:shown]
     figs = {}
     names = []
     for i in windows:
@@ -328,11 +330,10 @@ def worked_context(derivation: Derivation[ConvSpec], notation: Notation) -> dict
     shown = []
     for name, array in (("X", example["inputs"]["X"]), ("W", example["inputs"]["W"]),
                         ("G", example["inputs"]["G"])):
-        shown.append(matrices(notation, name, array, rank, number))
+        shown += matrices(notation, name, array, rank, number)
     results = []
     for name, array in (("X", example["gradients"]["X"]), ("W", example["gradients"]["W"])):
-        results.append(matrices(notation, rf"\partial L/\partial {name}", array, rank,
-                                number))
+        results += matrices(notation, rf"\partial L/\partial {name}", array, rank, number)
     u = busiest(derivation)
     x = derivation.forward.inputs["X"]
     poly = derivation.gradients["X"][(0, 0, *u)]
@@ -345,6 +346,8 @@ def worked_context(derivation: Derivation[ConvSpec], notation: Notation) -> dict
         substituted.append(factor + r" \cdot ".join(factors))
     total = number(example["gradients"]["X"][(0, 0, *u)])
     db = example["gradients"]["b"]
+    if rank < 3:   # small 1-d/2-d arrays side by side
+        shown, results = [r" \qquad ".join(shown)], [r" \qquad ".join(results)]
     return {"shown": shown, "results": results,
             "check": {"lhs": notation.partial(x[(0, 0, *u)]),
                       "terms": wrap(notation.sorted_terms(poly) or ["0"]),
@@ -463,8 +466,10 @@ def document_context(derivation: Derivation[ConvSpec]) -> dict:
         "dw": listing(notation, lambda j: notation.partial(weights[(0, 0, *j)]), gradients["W"],
                       positions_shown(w.kernel, longest["W"]), (0, 0), gradients["W"].size),
         "dx": listing(notation, lambda u: notation.partial(x[(0, 0, *u)]), gradients["X"],
-                      positions_shown(w.input, longest["X"], unread), (0, 0),
-                      gradients["X"].size),
+                      positions_shown(w.input, longest["X"], unread, busiest(derivation)),
+                      (0, 0), gradients["X"].size),
+        "skipped": {"count": sum(1 for poly in gradients["X"][0, 0].flat if not poly),
+                    "of": prod(w.input)},
         "db_example": notation.equation(notation.partial(b[0]), gradients["b"][0]),
         "matrices": {
             "x_quad": matrices(notation, "X_q", dw.parts["X_q"], rank),

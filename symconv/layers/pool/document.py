@@ -98,14 +98,18 @@ def routing_figures(derivation: Derivation[PoolSpec], notation: Notation) -> lis
     for index, terms in np.ndenumerate(got):
         heads[index], tails[index] = _two_lines(terms)
     got_kinds = np.vectorize(lambda t: "hit" if t else "input", otypes=[object])(got)
-    value_kinds = got_kinds if is_max else np.full(view.shape, "input", dtype=object)
-    figs = [grid_from_labels("values", "Left: example input values" + (
-        "; highlighted, the maximum of some window" if is_max else ""),
-        np.vectorize(str, otypes=[object])(view), value_kinds, title="$X$" + depth),
-        grid_from_labels("routing", r"Right: the gradient $\partial L/\partial X$ each "
-                         "entry receives at these values, read from the derived gradient",
-                         heads, got_kinds, title=r"$\partial L/\partial X$" + depth,
-                         notes=tails)]
+    value_kinds = got_kinds
+    routing = grid_from_labels(
+        "routing", (r"Right: the gradient $\partial L/\partial X$ each entry receives at these "
+                    "values" if is_max else r"The gradient $\partial L/\partial X$ each entry "
+                    "receives, for any input values")
+        + ", read from the derived gradient", heads, got_kinds,
+        title=r"$\partial L/\partial X$" + depth, notes=tails)
+    if not is_max:   # the input values cannot change an average's gradient: not shown
+        return [routing]
+    figs = [grid_from_labels("values", "Left: example input values; highlighted, the maximum "
+                             "of some window", np.vectorize(str, otypes=[object])(view),
+                             value_kinds, title="$X$" + depth), routing]
     if is_max and w.kernel == w.stride and all(lo == 0 for lo, _ in w.padding):
         mask = np.vectorize(lambda t: "1" if t else "0", otypes=[object])(got)
         g = derivation.forward.upstream
