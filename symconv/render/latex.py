@@ -70,10 +70,6 @@ def _table(block: Block) -> str:
     return "\n".join(lines)
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
 def block_latex(block: Block) -> str:
     """Every block but figures, as LaTeX."""
     if block.kind == "code":
@@ -84,7 +80,7 @@ def block_latex(block: Block) -> str:
                 + "\n\\end{minipage}}\n\\end{center}")
     if block.kind == "heading":
         command = {2: "section", 3: "subsection"}.get(block.level, "paragraph")
-        return f"\\{command}{{{inline(block.text)}}}\\label{{sec:{_slug(block.text)}}}"
+        return f"\\{command}{{{inline(block.text)}}}"
     if block.kind == "math":
         return _math(block.text)
     if block.kind == "list":
