@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from symconv.algebra.polynomial import to_sympy  # noqa: E402
 from symconv.catalogue import from_arguments  # noqa: E402
 from symconv.engine.pipeline import run  # noqa: E402
-from symconv.render import latex_document  # noqa: E402
+from symconv.render.artifacts import latex as latex_document  # noqa: E402
 from symconv.render.compile import compile_pdf  # noqa: E402
 from symconv.render.text import sum_lines, symbol_key  # noqa: E402
 from symconv.render.window_text import example_positions  # noqa: E402
