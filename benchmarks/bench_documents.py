@@ -1,15 +1,18 @@
-"""Time rendering and compiling the derivation document of a 32x32 input, 3x3 kernel layer.
+"""Time rendering and compiling derivation documents: 32x32 and 128x128 inputs, 3x3 kernel.
 
 Usage: python benchmarks/bench_documents.py [--repeats 3]
 
-Targets (documents issue): render < 2 s, compile < 30 s. Rendering includes the derivation
-and proof. The baseline, measured in the same run, prints the same displayed sums with
-SymPy's LaTeX printer (sympy.latex of the SymPy expression) instead of joining names.
+Targets (documents issues): 32x32 render < 2 s; any layer the prover accepts renders and
+compiles, and ``symconv latex --pdf --input 128x128 --kernel 3`` takes < 30 s in all. Rendering
+includes the derivation and proof. The baseline, measured in the same run, prints the same
+displayed sums with SymPy's LaTeX printer (sympy.latex of the SymPy expression) instead of
+joining names. CPU times are printed beside wall times: the machine may be shared.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -24,12 +27,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from symconv.algebra.polynomial import to_sympy  # noqa: E402
 from symconv.catalogue import from_arguments  # noqa: E402
 from symconv.engine.pipeline import run  # noqa: E402
-from symconv.render import latex_document  # noqa: E402
+from symconv.render.artifacts import latex as latex_document  # noqa: E402
 from symconv.render.compile import compile_pdf  # noqa: E402
 from symconv.render.text import sum_lines, symbol_key  # noqa: E402
 from symconv.render.window_text import example_positions  # noqa: E402
 
 OPTIONS = "--input 32x32 --kernel 3x3"
+BIG = "--input 128x128 --kernel 3"
 
 
 def render():
@@ -71,13 +75,29 @@ def main():
     print(f"the displayed sums: joining names {1e3 * ours:.1f} ms, sympy.latex "
           f"{1e3 * baseline:.1f} ms ({baseline / ours:.0f}x slower)")
 
-    if shutil.which("pdflatex"):
-        with tempfile.TemporaryDirectory() as folder:
-            start = time.perf_counter()
-            compile_pdf(tex, Path(folder) / "big.pdf")
-            print(f"compile: {time.perf_counter() - start:.2f} s (target < 30 s)")
-    else:
+    if not shutil.which("pdflatex"):
         print("compile: skipped, pdflatex not installed")
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        compile_pdf(tex, Path(folder) / "doc.pdf")
+        print(f"compile {OPTIONS}: {time.perf_counter() - start:.2f} s")
+
+        wall, cpu = time.perf_counter(), time.process_time()
+        big = run(*from_arguments(BIG))
+        proved = time.perf_counter() - wall
+        big_tex = latex_document(big)
+        rendered = time.perf_counter() - wall - proved
+        children = os.times()
+        compile_pdf(big_tex, Path(folder) / "big.pdf")
+        compiled = os.times()
+        tex_cpu = (compiled.children_user + compiled.children_system
+                   - children.children_user - children.children_system)
+        total = time.perf_counter() - wall
+        print(f"{BIG}: prove {proved:.1f} s, render {rendered:.1f} s, compile "
+              f"{total - proved - rendered:.1f} s ({tex_cpu:.1f} s CPU); total {total:.1f} s "
+              f"wall, {time.process_time() - cpu + tex_cpu:.1f} s CPU (target < 30 s; "
+              f"{len(big_tex):,} characters)")
 
 
 if __name__ == "__main__":

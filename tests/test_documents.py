@@ -182,12 +182,17 @@ def test_markdown_has_math_and_svg_figures(tmp_path):
     page = (tmp_path / "page.md").read_text()
     assert page.count("$$") % 2 == 0 and "\\begin{aligned}" in page
     figures = sorted(p.name for p in tmp_path.glob("*.svg"))
-    assert figures == ["page-gradient.svg", "page-input.svg", "page-kernel-rot180.svg",
-                       "page-kernel.svg"]
+    assert figures == ["page-dw-first.svg", "page-dw-last.svg", "page-gather.svg",
+                       "page-input.svg", "page-kernel-rot180.svg", "page-kernel.svg",
+                       "page-spray-0.svg", "page-spray-1.svg",
+                       "page-warmup.svg"]
     for name in figures:
         assert f"({name})" in page
         root = ET.parse(tmp_path / name).getroot()
         assert root.tag.endswith("svg") and len(root) > 3
+        assert "#" not in root.find("{http://www.w3.org/2000/svg}title").text   # no hex codes
+    assert "$" not in "".join(line.split("](")[0] for line in page.splitlines()
+                              if line.startswith("!["))   # alt text is plain
 
 
 def test_markdown_is_deterministic():

@@ -14,7 +14,7 @@ from symconv.render.document import parse
 from symconv.render.latex import latex_document
 from symconv.render.markdown import markdown_files
 from symconv.render.templating import render
-from symconv.render.warmup import scalar_chain_rule
+from symconv.render.warmup import scalar_chain_rule, warmup_graph
 
 TITLES = {"conv": "convolution", "relu": "ReLU", "maxpool": "max pooling",
           "avgpool": "average pooling", "linear": "a fully connected layer",
@@ -118,13 +118,14 @@ def document_context(verified: VerifiedNetwork) -> dict:
                              "math": rf"{shape_math(layer.in_shape)} \to N \times "
                                      rf"{prod(layer.in_shape)}"})
     last = layers[-1].index
+    warmup = scalar_chain_rule()
     for layer in reversed(layers):
         steps.append(_step(layer, network.kernels_of(layer.index), last))
     return {
         "title": "a convolutional network",
         "model": spec.model, "input_shape": shape_math(spec.input_shape),
         "classes": spec.classes, "parameter_count": f"{spec.parameter_count:,}",
-        "scores": f"A_{{{last}}}", "warmup": scalar_chain_rule(),
+        "scores": f"A_{{{last}}}", "warmup": warmup, "warmup_figure": warmup_graph(warmup),
         "shape_rows": rows, "size_rows": sizes, "flatten_rows": flattens, "steps": steps,
         "checks": [{"what": r.what, "compared": r.compared, "points": r.points,
                     "max_error": f"{r.max_error:.1e}", "scale": f"{r.scale:.1e}",
@@ -137,10 +138,10 @@ def document_context(verified: VerifiedNetwork) -> dict:
 def document_files(verified: VerifiedNetwork, stem: str = "derivation") -> dict[str, str]:
     """``derivation.md``, ``derivation.tex``, and every layer's own derivation
     (``layer-<index>-<kind>.md/.tex`` with its SVG figures)."""
-    text = render("derivation.md.jinja", folder=FOLDER,
-                  **document_context(verified))
-    model = parse(text)
-    files = {f"{stem}.tex": latex_document(model, {}), **markdown_files(model, {}, stem)}
+    context = document_context(verified)
+    model = parse(render("derivation.md.jinja", folder=FOLDER, **context))
+    grids = {"warmup": context["warmup_figure"]}
+    files = {f"{stem}.tex": latex_document(model, grids), **markdown_files(model, grids, stem)}
     for kernels in verified.network.kernels:
         layer_stem_ = layer_stem(kernels)
         files[f"{layer_stem_}.tex"] = artifacts.latex(kernels.derivation)

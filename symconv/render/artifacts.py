@@ -39,7 +39,8 @@ def document(derivation: Derivation) -> tuple[Document, dict[str, Grid]]:
     _require_proven(derivation)
     context = derivation.layer.document_context(derivation)
     text = render("derivation.md.jinja", folder=derivation.layer.folder, **context)
-    return parse(text), {grid.name: grid for grid in context["figures"]}
+    figures = [*context["figures"], context["warmup_figure"]]
+    return parse(text), {figure.name: figure for figure in figures}
 
 
 def latex(derivation: Derivation) -> str:

@@ -8,6 +8,7 @@ the dates pdfTeX would otherwise stamp into the file.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -61,19 +62,34 @@ def latex_tool() -> list[str]:
                              "texlive-latex-base texlive-latex-recommended texlive-pictures)")
 
 
+_CROSS_REFERENCES = re.compile(r"\\(ref|pageref|eqref|tableofcontents|listoffigures|cite)\b")
+
+
+def passes_needed(tex: str) -> int:
+    """One pdflatex pass unless the source refers to something a later pass resolves.
+
+    >>> passes_needed(r"\\section{A}\\label{a} text"), passes_needed(r"see \\ref{a}")
+    (1, 2)
+    """
+    return 2 if _CROSS_REFERENCES.search(tex) else 1
+
+
 def compile_pdf(tex: str, pdf_path: Path | str) -> Path:
     """Compile ``tex`` and write the PDF atomically to ``pdf_path``."""
     return write_atomically(pdf_path, pdf_bytes(tex))
 
 
 def pdf_bytes(tex: str) -> bytes:
-    """Compile ``tex`` in a private temporary folder; the PDF's bytes."""
+    """Compile ``tex`` in a private temporary folder; the PDF's bytes. One pdflatex pass when
+    nothing needs resolving (the derivation documents), else latexmk or two passes."""
     command = latex_tool()
+    if passes_needed(tex) == 1 and shutil.which("pdflatex"):
+        command = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error"]
     env = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
     with tempfile.TemporaryDirectory(prefix="symconv-latex-") as folder:
         source = Path(folder) / "derivation.tex"
         source.write_text(tex)
-        runs = 1 if command[0] == "latexmk" else 2   # the second pdflatex run resolves \ref
+        runs = 1 if command[0] == "latexmk" else passes_needed(tex)
         for _ in range(runs):
             returncode, output = run_tool([*command, source.name], folder, env)
             if returncode != 0:

@@ -3,7 +3,9 @@
 A layer's ``derivation.md.jinja`` renders to a small Markdown dialect — headings, paragraphs
 with ``$inline math$``, ``*emphasis*``, ``**bold**`` and ``code``, ``- `` lists, pipe tables,
 ``$$`` display math (LaTeX math that both pdflatex and KaTeX/MathJax read) and figure lines
-``![figure](name other-name)``. :func:`parse` turns that text into a :class:`Document`;
+``![figure](name other-name)``, fenced code blocks (three backticks) and boxed summaries
+(every line starting with ``> ``; they may hold ``$$`` math). :func:`parse` turns that
+text into a :class:`Document`;
 :mod:`symconv.render.latex` and :mod:`symconv.render.markdown` print the same blocks, so the
 ``.tex`` and the ``.md`` carry the same sections and equations by construction.
 """
@@ -18,7 +20,8 @@ FIGURE = re.compile(r"^!\[figure\]\(([A-Za-z0-9 \-]+)\)$")
 
 @dataclass
 class Block:
-    """One block: ``kind`` is heading, paragraph, list, math, table or figures."""
+    """One block: ``kind`` is heading, paragraph, list, math, table, figures, code or box
+    (a box holds its own ``blocks``)."""
 
     kind: str
     text: str = ""
@@ -26,6 +29,7 @@ class Block:
     items: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
     align: list[str] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
 
 
 @dataclass
@@ -74,6 +78,8 @@ def parse(text: str) -> Document:
     >>> doc = parse("# T\\n\\n## A\\n\\nSome $x$.\\n\\n$$\\na = b\\n$$\\n\\n- one\\n- two\\n")
     >>> doc.title, [b.kind for b in doc.blocks]
     ('T', ['heading', 'paragraph', 'math', 'list'])
+    >>> [b.kind for b in parse("> **Sum.** $a$\\n> $$\\n> x\\n> $$\\n").blocks[0].blocks]
+    ['paragraph', 'math']
     """
     lines = text.splitlines()
     title, blocks, chunk = "", [], []
@@ -89,6 +95,21 @@ def parse(text: str) -> Document:
         position += 1
         if line.startswith("# ") and not title:
             title = line[2:].strip()
+        elif line.startswith("```"):
+            flush()
+            body = []
+            while not lines[position].startswith("```"):
+                body.append(lines[position].rstrip())
+                position += 1
+            position += 1
+            blocks.append(Block("code", text="\n".join(body)))
+        elif line.startswith("> ") or line == ">":
+            flush()
+            body = [line[2:]]
+            while position < len(lines) and lines[position].startswith(">"):
+                body.append(lines[position][2:].rstrip())
+                position += 1
+            blocks.append(Block("box", blocks=parse("\n".join(body)).blocks))
         elif line == "$$":
             flush()
             body = []

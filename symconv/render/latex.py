@@ -70,15 +70,17 @@ def _table(block: Block) -> str:
     return "\n".join(lines)
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
 def block_latex(block: Block) -> str:
     """Every block but figures, as LaTeX."""
+    if block.kind == "code":
+        return "{\\small\n\\begin{verbatim}\n" + block.text + "\n\\end{verbatim}\n}"
+    if block.kind == "box":
+        inner = "\n\n".join(block_latex(b) for b in block.blocks)
+        return ("\\begin{center}\n\\fbox{\\begin{minipage}{0.94\\linewidth}\n" + inner
+                + "\n\\end{minipage}}\n\\end{center}")
     if block.kind == "heading":
         command = {2: "section", 3: "subsection"}.get(block.level, "paragraph")
-        return f"\\{command}{{{inline(block.text)}}}\\label{{sec:{_slug(block.text)}}}"
+        return f"\\{command}{{{inline(block.text)}}}"
     if block.kind == "math":
         return _math(block.text)
     if block.kind == "list":
@@ -89,6 +91,26 @@ def block_latex(block: Block) -> str:
     return "\n".join(inline(line) for line in block.text.splitlines())
 
 
+def natural_width(figure) -> float:
+    """Width in cm a figure would take unscaled."""
+    if getattr(figure, "is_graph", False):
+        return figure.width
+    return figure.cols * float(figure.cell_cm)
+
+
+def panel_widths(natural: list[float], smallest: float = 0.15) -> list[str]:
+    """Fractions of the line width for panels side by side: ``smallest`` each, and the rest
+    in proportion to their natural widths, so the widest grid is the least shrunk.
+
+    >>> panel_widths([10.0, 2.0, 2.0]), panel_widths([3.0, 3.0])
+    (['0.493', '0.219', '0.219'], ['0.470', '0.470'])
+    """
+    total = sum(natural)
+    room = 0.96 - 0.01 * len(natural)
+    spare = room - smallest * len(natural)
+    return [f"{smallest + spare * width / total:.3f}" for width in natural]
+
+
 def latex_document(document: Document, grids: dict[str, Grid]) -> str:
     """The complete, compilable LaTeX source of ``document``."""
     blocks = []
@@ -96,8 +118,11 @@ def latex_document(document: Document, grids: dict[str, Grid]) -> str:
         if block.kind == "figures":
             shown = [grids[name] for name in block.items]
             kinds = [kind for kind in LEGEND if any(kind in grid.kinds for grid in shown)]
-            blocks.append({"figures": shown, "width": f"{0.95 / len(shown):.3f}",
-                           "caption": " ".join(inline(grid.caption) + "." for grid in shown),
+            widths = panel_widths([natural_width(grid) for grid in shown])
+            blocks.append({"figures": [{"grid": grid, "title": inline(grid.title),
+                                        "width": width} for grid, width in zip(shown, widths)],
+                           "caption": " ".join(inline(grid.caption) + "." for grid in shown
+                                               if grid.caption),
                            "legend": [(kind, LEGEND[kind]) for kind in kinds]})
         else:
             blocks.append({"figures": [], "latex": block_latex(block)})

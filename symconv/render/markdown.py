@@ -9,7 +9,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from symconv.render.document import Block, Document
-from symconv.render.figures import COLOURS, LEGEND, Grid
+from symconv.render.figures import COLOUR_NAMES, COLOURS, LEGEND, Grid
 from symconv.render.templating import render
 
 
@@ -19,17 +19,14 @@ def figure_file(stem: str, name: str) -> str:
 
 
 def _figures(block: Block, grids: dict[str, Grid], stem: str) -> str:
-    lines = []
-    for name in block.items:
-        grid = grids[name]
-        alt = grid.caption.replace("$", "").replace("[", "(").replace("]", ")")
-        lines.append(f"![{alt}]({quote(figure_file(stem, name))})")
-        kinds = ", ".join(f"{LEGEND[kind]} ({'white' if kind == 'input' else COLOURS[kind]})"
-                          for kind in grid.kinds)
-        lines.append("")
-        lines.append(f"*{grid.caption}.* Colours: {kinds}.")
-        lines.append("")
-    return "\n".join(lines).rstrip()
+    """The images side by side (one paragraph), then one caption and the colour key."""
+    shown = [grids[name] for name in block.items]
+    images = " ".join(f"![{grid.alt.replace('[', '(').replace(']', ')')}]"
+                      f"({quote(figure_file(stem, grid.name))})" for grid in shown)
+    kinds = [kind for kind in LEGEND if any(kind in grid.kinds for grid in shown)]
+    key = "; ".join(f"{COLOUR_NAMES[kind]}: {LEGEND[kind]}" for kind in kinds)
+    caption = " ".join(f"{grid.caption}." for grid in shown if grid.caption)
+    return images + "\n\n" + f"*{caption}*" + (f" Colours — {key}." if key else "")
 
 
 def _block(block: Block, grids: dict[str, Grid], stem: str) -> str:
@@ -46,6 +43,11 @@ def _block(block: Block, grids: dict[str, Grid], stem: str) -> str:
                          + ["| " + " | ".join(row) + " |" for row in body])
     if block.kind == "figures":
         return _figures(block, grids, stem)
+    if block.kind == "code":
+        return f"```\n{block.text}\n```"
+    if block.kind == "box":
+        inner = "\n\n".join(_block(b, grids, stem) for b in block.blocks)
+        return "\n".join(f"> {line}".rstrip() for line in inner.splitlines())
     return block.text
 
 
@@ -57,6 +59,8 @@ def markdown_files(document: Document, grids: dict[str, Grid], stem: str) -> dic
     for block in document.blocks:
         if block.kind == "figures":
             for name in block.items:
-                files[figure_file(stem, name)] = render("figure.svg.jinja", grid=grids[name],
-                                                        colours=colours)
+                figure = grids[name]
+                files[figure_file(stem, name)] = (
+                    render("graph.svg.jinja", g=figure) if figure.is_graph
+                    else render("figure.svg.jinja", grid=figure, colours=colours))
     return files

@@ -6,6 +6,7 @@ printer on the hot path, which keeps a 32x32 document well under a second.
 
 from __future__ import annotations
 
+import heapq
 import re
 
 import numpy as np
@@ -20,7 +21,8 @@ _SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": 
 LINE_CHARACTERS = 40
 """A displayed line holds terms up to this printed width (about 12 cm)."""
 MAX_TERMS_SHOWN = 12
-MATRIX_LIMIT = 9
+MATRIX_LIMIT = 10
+"""Matrices up to this many rows and columns are shown whole; larger ones are elided."""
 
 
 def escape(text: str) -> str:
@@ -39,9 +41,13 @@ def symbol_key(order: dict):
     return key
 
 
-def term_latex(mono: tuple, coefficient) -> str:
+def _name(symbol) -> str:
+    return symbol.name
+
+
+def term_latex(mono: tuple, coefficient, name=_name) -> str:
     """``W_{0,0} X_{1,1}``; a coefficient other than 1 is written in front."""
-    product = " ".join(symbol.name for symbol in mono) or "1"
+    product = " ".join(name(symbol) for symbol in mono) or "1"
     if coefficient == 1:
         return product
     if coefficient == -1:
@@ -51,19 +57,118 @@ def term_latex(mono: tuple, coefficient) -> str:
     return f"{number}\\, {product}" if mono else number
 
 
-def sum_lines(poly: Polynomial, key) -> tuple[list[str], int]:
+def sum_lines(poly: Polynomial, key, name=_name) -> tuple[list[str], int]:
     """The terms of ``poly`` in ``key`` order as LaTeX lines of a few terms each.
 
     Long sums keep their first and last terms around a ``\\cdots``; the count is returned so
     the reader knows what was left out.
     """
-    terms = [term_latex(mono, c) for mono, c in sorted(poly.items(), key=lambda t: key(t[0]))]
-    count = len(terms)
-    if not terms:
+    count = len(poly)
+    if not count:
         return ["0"], 0
+    if count > MAX_TERMS_SHOWN:   # only the ends are printed: no need to sort them all
+        keyed = [(key(m), m, c) for m, c in poly.items()]
+        items = ([(m, c) for _, m, c in heapq.nsmallest(4, keyed, key=lambda t: t[0])]
+                 + [(m, c) for _, m, c in sorted(heapq.nlargest(2, keyed,
+                                                                key=lambda t: t[0]))])
+    else:
+        items = sorted(poly.items(), key=lambda t: key(t[0]))
     if count > MAX_TERMS_SHOWN:
-        terms = terms[:4] + [r"\cdots"] + terms[-2:]
+        terms = [term_latex(m, c, name) for m, c in items[:4]] + [r"\cdots"] + [
+            term_latex(m, c, name) for m, c in items[-2:]]
+    else:
+        terms = [term_latex(m, c, name) for m, c in items]
     return wrap(terms), count
+
+
+def index_text(index) -> str:
+    return ",".join(str(int(i)) for i in index)
+
+
+class _Rank(dict):
+    """Print rank of each symbol; symbols outside the arrays (indicators) come after all
+    others, in a fixed order given by their names."""
+
+    def __missing__(self, symbol):
+        return (1 << 40) + int.from_bytes(symbol.name.encode(), "big")
+
+
+class Notation:
+    """How a document names the entries of its arrays, defined once for every document.
+
+    An entry is its letter, the leading (image, channel) indices as a parenthesised
+    superscript and the position as a subscript: ``X^{(n,c)}_{i,j}``, ``W^{(o,c')}_{i,j}``.
+    The superscript carries *all* leading indices whenever any leading axis of that array has
+    more than one entry, and is left out only when every leading axis has size 1, so one
+    superscript never means two different things. Symbols outside the arrays (region
+    indicators) keep their own names.
+    """
+
+    def __init__(self, *arrays):
+        self.order: dict = {}
+        self.names: dict = {}
+        self.superscripts: dict[str, bool] = {}
+        for rank, array in enumerate(arrays):
+            leading = array.leading
+            shown = any(size > 1 for size in array.shape[:leading])
+            self.superscripts[array.letter] = shown
+            for symbol, index in array.index_of.items():
+                self.order[symbol] = (rank, index)
+                head = f"^{{({index_text(index[:leading])})}}" if shown and leading else ""
+                self.names[symbol] = f"{array.letter}{head}_{{{index_text(index[leading:])}}}"
+
+        self.rank = _Rank({symbol: position for position, symbol in
+                           enumerate(sorted(self.order, key=self.order.__getitem__))})
+
+    def name(self, symbol) -> str:
+        return self.names.get(symbol, symbol.name)
+
+    def entry(self, entry) -> str:
+        """A symbol's name, or ``0`` for a padding/inserted zero."""
+        return "0" if entry is ZERO else self.name(entry)
+
+    def key(self, mono):
+        """Sort key of a monomial: the print ranks of its symbols (array, then index)."""
+        return tuple(sorted(map(self.rank.__getitem__, mono)))
+
+    def term(self, mono, coefficient) -> str:
+        return term_latex(mono, coefficient, self.name)
+
+    def sorted_terms(self, poly: Polynomial) -> list[str]:
+        return [self.term(m, c) for m, c in sorted(poly.items(), key=lambda t: self.key(t[0]))]
+
+    def equation(self, lhs: str, poly: Polynomial) -> dict:
+        lines, count = sum_lines(poly, self.key, self.name)
+        shown = count if count <= MAX_TERMS_SHOWN else 6
+        return {"lhs": lhs, "lines": lines, "count": count, "shown": shown}
+
+    def matrix(self, plane: np.ndarray, limit: int = MATRIX_LIMIT) -> str:
+        return matrix_latex(plane, limit, self.entry)
+
+    def partial(self, symbol) -> str:
+        """``\\partial L/\\partial X_{1,2}``: compact, so long lists stay short."""
+        return rf"\partial L/\partial {self.name(symbol)}"
+
+
+def thousands(number: int, math: bool = True) -> str:
+    """``97200`` -> ``97{,}200`` in math (``97,200`` in text).
+
+    >>> thousands(97200), thousands(97200, math=False), thousands(12)
+    ('97{,}200', '97,200', '12')
+    """
+    text = f"{number:,}"
+    return text.replace(",", "{,}") if math else text
+
+
+def number_latex(value: float) -> str:
+    """An exact integer as LaTeX (a minus sign, not a hyphen); other floats rounded.
+
+    >>> number_latex(-3.0), number_latex(2.5)
+    ('-3', '2.5')
+    """
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.4g}"
 
 
 def printed_width(latex: str) -> float:
@@ -110,18 +215,21 @@ def entry_label(entry) -> str:
 
 
 def elided(size: int, limit: int) -> list[int | None]:
-    """Indices to show along an axis; ``None`` marks the elided middle.
+    """Indices to show along an axis; ``None`` marks the elided middle. The first six are
+    kept (past any zero padding, so some content shows) and the last two.
 
     >>> elided(4, 9), elided(12, 9)
-    ([0, 1, 2, 3], [0, 1, 2, None, 10, 11])
+    ([0, 1, 2, 3], [0, 1, 2, 3, 4, 5, None, 10, 11])
     """
     if size <= limit:
         return list(range(size))
-    return [0, 1, 2, None, size - 2, size - 1]
+    return [0, 1, 2, 3, 4, 5, None, size - 2, size - 1]
 
 
-def matrix_latex(plane: np.ndarray, limit: int = MATRIX_LIMIT) -> str:
-    """A ``bmatrix`` of a 2-d array of symbols/zeros, middle rows and columns elided."""
+def matrix_latex(plane: np.ndarray, limit: int = MATRIX_LIMIT, label=None) -> str:
+    """A ``bmatrix`` of a 2-d array of symbols/zeros/numbers, middle rows and columns elided
+    (with dots, so nothing is left out silently). ``label`` prints one entry."""
+    label = label or entry_label
     rows = []
     for i in elided(plane.shape[0], limit):
         cells = []
@@ -129,7 +237,7 @@ def matrix_latex(plane: np.ndarray, limit: int = MATRIX_LIMIT) -> str:
             if i is None:
                 cells.append(r"\vdots" if j is not None else r"\ddots")
             else:
-                cells.append(r"\cdots" if j is None else entry_label(plane[i, j]))
+                cells.append(r"\cdots" if j is None else label(plane[i, j]))
         rows.append(" & ".join(cells))
     body = r" \\ ".join(rows)
     return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"

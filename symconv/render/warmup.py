@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sympy
 
+from symconv.render.figures import Edge, Graph, Node
+
 
 def scalar_chain_rule() -> dict[str, int]:
     """Values of the forward and backward pass of ``f = (x + y) z`` at ``(-2, 5, -4)``.
@@ -34,3 +36,19 @@ def scalar_chain_rule() -> dict[str, int]:
     }
     assert values["df_dx"] == sympy.diff(f, x).subs(point)
     return {name: int(value) for name, value in values.items()}
+
+
+def warmup_graph(values: dict[str, int]) -> Graph:
+    """The computational graph of ``f = (x + y) z`` with the values above: each edge carries
+    its value forward (above) and its gradient back (below)."""
+    v = {name: str(value) for name, value in values.items()}
+    nodes = [Node("x", "x", 0.0, 0.0), Node("y", "y", 0.0, 2.0), Node("z", "z", 0.0, 4.0),
+             Node("q", "+", 3.6, 1.0), Node("f", r"\times", 7.2, 2.5),
+             Node("out", "f", 10.0, 2.5)]
+    edges = [Edge("x", "q", v["x"], v["df_dx"]), Edge("y", "q", v["y"], v["df_dy"]),
+             Edge("q", "f", f"q = {v['q']}", v["df_dq"]), Edge("z", "f", v["z"], v["df_dz"]),
+             Edge("f", "out", v["f"], "1")]
+    return Graph("warmup", "The warm-up as a graph: values flow forward along the edges "
+                 "(above each edge), gradients flow back (below, in red); the gradient on an "
+                 "edge is the gradient arriving at its head times the local derivative",
+                 nodes, edges, title=r"$f = (x + y)\,z$")

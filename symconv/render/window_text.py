@@ -10,8 +10,14 @@ import numpy as np
 from symconv.algebra import arithmetic
 from symconv.algebra.geometry import WindowSpec
 
+LO, HI = r"p_{\mathrm{lo}}", r"p_{\mathrm{hi}}"
 AXIS_NAMES = {1: ["length"], 2: ["height", "width"], 3: ["depth", "height", "width"]}
 ALL_ENTRIES_UP_TO = 9
+"""Example positions: all of an array this small, else first, middle and last."""
+WRITTEN_OUT_UP_TO = 64
+"""Gradients with at most this many entries (per image and channel) are written out whole."""
+LONG_SUM = 12
+"""Sums with more terms than this are shown for three entries only."""
 
 
 def latex_axes(values) -> str:
@@ -43,10 +49,10 @@ def axis_arithmetic(w: WindowSpec) -> list[dict]:
         rows.append({
             "name": name,
             "K": rf"K = d(k-1)+1 = {d}({k}-1)+1 = {big_k}",
-            "m": (rf"m = \left\lfloor \frac{{n + p_{{lo}} + p_{{hi}} - K}}{{s}} \right\rfloor + 1"
+            "m": (rf"m = \left\lfloor \frac{{n + {LO} + {HI} - K}}{{s}} \right\rfloor + 1"
                   rf" = \left\lfloor \frac{{{n} + {lo} + {hi} - {big_k}}}{{{s}}} \right\rfloor"
                   rf" + 1 = {m}"),
-            "r": (rf"r = (n + p_{{lo}} + p_{{hi}} - K) \bmod s = ({n} + {lo} + {hi} - {big_k})"
+            "r": (rf"r = (n + {LO} + {HI} - K) \bmod s = ({n} + {lo} + {hi} - {big_k})"
                   rf" \bmod {s} = {r}"),
             "n": n, "k": k, "s": s, "d": d, "lo": lo, "hi": hi, "K_value": big_k, "m_value": m,
             "r_value": r, "unread_inputs": max(0, r - hi),
@@ -71,3 +77,18 @@ def geometry_text(w: WindowSpec) -> dict:
             "stride": latex_axes(w.stride), "dilation": latex_axes(w.dilation),
             "padding": ", ".join(f"({lo}, {hi})" for lo, hi in w.padding),
             "output": latex_axes(w.output), "leftover": latex_axes(w.leftover)}
+
+
+def positions_shown(shape: tuple[int, ...], longest: int,
+                    *extra: tuple[int, ...] | None) -> list[tuple[int, ...]]:
+    """Every position of an array of at most :data:`WRITTEN_OUT_UP_TO` entries whose sums
+    are short (``longest`` terms at most :data:`LONG_SUM`); else first, middle and last (and
+    each of ``extra`` that is not None).
+
+    >>> len(positions_shown((6, 6), 4)), positions_shown((3, 3), 40)
+    (36, [(0, 0), (1, 1), (2, 2)])
+    """
+    if prod(shape) <= WRITTEN_OUT_UP_TO and longest <= LONG_SUM:
+        return [tuple(int(i) for i in index) for index in np.ndindex(*shape)]
+    chosen = [(0,) * len(shape), tuple(n // 2 for n in shape), tuple(n - 1 for n in shape)]
+    return list(dict.fromkeys([*chosen, *(e for e in extra if e is not None)]))

@@ -8,6 +8,7 @@ used) on fixed example numbers, so documents are byte-identical from run to run.
 from __future__ import annotations
 
 from fractions import Fraction
+from math import prod
 
 import numpy as np
 import sympy
@@ -18,68 +19,115 @@ from symconv.layers.pool.spec import PoolSpec
 from symconv.render.example_values import example_values
 from symconv.render.figures import grid_from_labels, plane
 from symconv.render.proof_table import common_context
-from symconv.render.text import entry_order, equation, symbol_key, wrap
+from symconv.render.text import Notation, wrap
 from symconv.render.window_text import (
     axis_arithmetic,
-    example_positions,
     geometry_text,
     per_axis_text,
+    positions_shown,
 )
 
 
-def averaged(lhs: str, poly: dict, key) -> dict:
+def averaged(notation: Notation, lhs: str, poly: dict) -> dict:
     """``lhs = 1/q (a + b + ...)`` when every coefficient is ``1/q``; else the plain sum."""
     shares = {Fraction(c) for c in poly.values()}
     if len(shares) == 1:
         share = shares.pop()
         if share.numerator == 1 and share.denominator > 1:
-            result = equation(lhs, {m: 1 for m in poly}, key)
+            result = notation.equation(lhs, {m: 1 for m in poly})
             return {**result, "factor": rf"\frac{{1}}{{{share.denominator}}}"}
-    return {**equation(lhs, poly, key), "factor": ""}
+    return {**notation.equation(lhs, poly), "factor": ""}
 
 
-def plane_index(u: tuple[int, ...], rank: int):
-    """Where input position ``u`` appears in the 2-d view, or an empty slice for other slices."""
-    if rank == 1:
-        return (0, u[0])
-    if rank == 3:
-        return u[1:] if u[0] == 0 else (slice(0, 0), slice(0, 0))
-    return u
+def _share(name: str, coefficient) -> str:
+    share = Fraction(coefficient)
+    if share == 1:
+        return name
+    return f"{name}/{share.denominator}" if share.numerator == 1 else f"{share}\\,{name}"
 
 
-def routing_figures(derivation: Derivation[PoolSpec]) -> list:
-    """Example input values and how many windows send gradient to each entry: for max
-    pooling the largest entry of each proven window, for average pooling every entry."""
+def received(derivation: Derivation[PoolSpec], notation: Notation,
+             values: np.ndarray) -> np.ndarray:
+    """Per input position (image 0, channel 0): the list of gradient shares the derived
+    ``dL/dX[u]`` holds at the example values. For max pooling a term ``[X_u = max O_i] G_i``
+    counts when ``X_u`` is the largest entry of window ``i`` (the window the proof used)."""
+    spec = derivation.spec
+    x, g = derivation.forward.inputs["X"], derivation.forward.upstream
+    is_max = spec.layer == "maxpool"
+    windows = derivation.identity("dX").parts["windows"] if is_max else None
+    shares = np.empty(spec.window.input, dtype=object)
+    for u in np.ndindex(*spec.window.input):
+        poly = derivation.gradients["X"][(0, 0, *u)]
+        terms = []
+        for mono, coefficient in sorted(poly.items(), key=lambda t: notation.key(t[0])):
+            g_symbol = next(s for s in mono if s in g.index_of)
+            if is_max:
+                entries = windows[g.index_of[g_symbol]]
+                best = max(entries, key=lambda e: values[x.index_of[e]])  # first maximum
+                if best is not x[(0, 0, *u)]:
+                    continue
+            terms.append(_share(notation.name(g_symbol), coefficient))
+        shares[u] = terms
+    return shares
+
+
+def _two_lines(terms: list[str]) -> tuple[str, str]:
+    if not terms:
+        return "0", ""
+    head = "+".join(terms[:2])
+    tail = ("+" + "+".join(terms[2:4]) + ("+\\cdots" if len(terms) > 4 else "")
+            if len(terms) > 2 else "")
+    return head, tail
+
+
+def routing_figures(derivation: Derivation[PoolSpec], notation: Notation) -> list:
+    """Example input values, and the gradient each input entry receives at those values,
+    read from the derived gradient; for max pooling with window = stride also the mask of
+    window maxima times the upsampled gradient."""
     spec = derivation.spec
     w = spec.window
-    x = derivation.forward.inputs["X"]
-    values = example_values(spec.input_shape)
-    received = np.zeros(spec.input_shape, dtype=int)
-    winners = set()
+    rank = w.rank
     is_max = spec.layer == "maxpool"
-    if is_max:
-        for entries in derivation.identity("dX").parts["windows"].flat:
-            best = max(entries, key=lambda e: values[x.index_of[e]])  # first maximum in scan order
-            received[x.index_of[best]] += 1
-            winners.add(x.index_of[best][2:])
-    else:
-        for index, poly in np.ndenumerate(derivation.gradients["X"]):
-            received[index] = len(poly)
-    view = plane(values[0, 0], w.rank)
-    counts = plane(received[0, 0], w.rank)
-    input_kinds = np.full(view.shape, "input", dtype=object)
-    for u in winners:
-        input_kinds[plane_index(u, w.rank)] = "kernel"
-    got_kinds = np.where(counts > 0, "grad", "zero")
-    slice_note = " (first depth slice)" if w.rank == 3 else ""
-    what = ("how many windows route their G here" if is_max
-            else "how many windows share their G with this entry")
-    caption = ("Example input values; highlighted: the maximum of some window" if is_max
-               else "Example input")
-    return [grid_from_labels("values", caption + slice_note, np.vectorize(str)(view),
-                             input_kinds),
-            grid_from_labels("routing", f"Gradient received: {what}" + slice_note,
-                             np.vectorize(str)(counts), got_kinds)]
+    values = example_values(spec.input_shape)
+    shares = received(derivation, notation, values)
+    depth = " (depth slice 0)" if rank == 3 else ""
+    view = plane(values[0, 0], rank)
+    got = plane(shares, rank)
+    heads = np.empty(got.shape, dtype=object)
+    tails = np.empty(got.shape, dtype=object)
+    for index, terms in np.ndenumerate(got):
+        heads[index], tails[index] = _two_lines(terms)
+    got_kinds = np.vectorize(lambda t: "hit" if t else "input", otypes=[object])(got)
+    value_kinds = got_kinds
+    routing = grid_from_labels(
+        "routing", (r"Right: the gradient $\partial L/\partial X$ each entry receives at these "
+                    "values" if is_max else r"The gradient $\partial L/\partial X$ each entry "
+                    "receives, for any input values")
+        + ", read from the derived gradient", heads, got_kinds,
+        title=r"$\partial L/\partial X$" + depth, notes=tails)
+    if not is_max:   # the input values cannot change an average's gradient: not shown
+        return [routing]
+    figs = [grid_from_labels("values", "Left: example input values; highlighted, the maximum "
+                             "of some window", np.vectorize(str, otypes=[object])(view),
+                             value_kinds, title="$X$" + depth), routing]
+    if is_max and w.kernel == w.stride and all(lo == 0 for lo, _ in w.padding):
+        mask = np.vectorize(lambda t: "1" if t else "0", otypes=[object])(got)
+        g = derivation.forward.upstream
+        x = derivation.forward.inputs["X"]
+        up = np.full(spec.window.input, "", dtype=object)
+        windows = derivation.identity("dX").parts["windows"]
+        for i in np.ndindex(*w.output):       # the windows the proof used
+            for entry in windows[(0, 0, *i)]:
+                up[x.index_of[entry][2:]] = notation.name(g[(0, 0, *i)])
+        figs.append(grid_from_labels(
+            "mask", "The mask of window maxima (left) times $G$ repeated over each window "
+            "(right) gives the same gradient: with window = stride the backward pass is "
+            r"$\partial L/\partial X = \text{mask} \odot \text{upsample}(G)$",
+            mask, got_kinds, title="mask" + depth))
+        figs.append(grid_from_labels("upsampled", "", plane(up, rank),
+                                     np.full(got.shape, "input", dtype=object),
+                                     title=r"$G$ upsampled" + depth))
+    return figs
 
 
 def document_context(derivation: Derivation[PoolSpec]) -> dict:
@@ -92,6 +140,9 @@ def document_context(derivation: Derivation[PoolSpec]) -> dict:
     first = (0,) * (2 + w.rank)
     output = forward.output[first]
     x, g = forward.inputs["X"], forward.upstream
+    notation = Notation(g, x)
+    gradient = derivation.gradients["X"]
+    longest = max(len(p) for p in gradient.flat)
     context = {
         **common_context(derivation),
         "is_max": is_max,
@@ -102,33 +153,33 @@ def document_context(derivation: Derivation[PoolSpec]) -> dict:
         "axes": rows,
         "g_pad_text": per_axis_text(rows, "g_pad"),
         "channels": spec.channels, "batch": spec.batch,
-        "figures": routing_figures(derivation),
+        "figures": routing_figures(derivation, notation),
+        "mask_view": is_max and w.kernel == w.stride and all(lo == 0 for lo, _ in w.padding),
     }
-    positions = example_positions(w.output)
-    key = symbol_key(entry_order(g, x))
-    gradient = derivation.gradients["X"]
+    out_positions = positions_shown(w.output, 1)
+    in_positions = positions_shown(w.input, longest)
+    context["out_count"] = {"shown": len(out_positions), "all": prod(w.output),
+                            "proven": forward.output.size}
+    context["dx_count"] = {"shown": len(in_positions), "all": prod(w.input),
+                           "proven": gradient.size}
     if is_max:
         winner = window_args(output)[0]
         context["max_examples"] = [
-            {"lhs": g[(0, 0, *i)].name.replace("G", "O", 1),
-             "entries": wrap([e.name for e in window_args(forward.output[(0, 0, *i)])],
+            {"lhs": notation.name(g[(0, 0, *i)]).replace("G", "O", 1),
+             "entries": wrap([notation.name(e)
+                              for e in window_args(forward.output[(0, 0, *i)])],
                              separator=", ")}
-            for i in positions]
+            for i in out_positions]
         context["heaviside"] = sympy.latex(sympy.diff(output, winner))
-        context["winner"] = winner.name
-        indicator_key = symbol_key({**entry_order(g, x),
-                                    **{s: (2, s.name) for p in gradient.flat for m in p
-                                       for s in m if s not in x.index_of
-                                       and s not in g.index_of}})
-        context["dx_examples"] = [
-            equation(rf"\frac{{\partial L}}{{\partial {x[(0, 0, *u)].name}}}",
-                     gradient[(0, 0, *u)], indicator_key)
-            for u in example_positions(w.input)]
+        context["winner"] = notation.name(winner)
+        context["dx_examples"] = [notation.equation(notation.partial(x[(0, 0, *u)]),
+                                                    gradient[(0, 0, *u)])
+                                  for u in in_positions]
     else:
         context["avg_examples"] = [
-            averaged(g[(0, 0, *i)].name.replace("G", "O", 1), forward.output[(0, 0, *i)], key)
-            for i in positions]
+            averaged(notation, notation.name(g[(0, 0, *i)]).replace("G", "O", 1),
+                     forward.output[(0, 0, *i)]) for i in out_positions]
         context["dx_examples"] = [
-            averaged(rf"\frac{{\partial L}}{{\partial {x[(0, 0, *u)].name}}}",
-                     gradient[(0, 0, *u)], key) for u in example_positions(w.input)]
+            averaged(notation, notation.partial(x[(0, 0, *u)]), gradient[(0, 0, *u)])
+            for u in in_positions]
     return context
