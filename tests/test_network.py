@@ -306,3 +306,23 @@ def test_verified_report_lists_every_layer_proof():
                                     "3.b": [3]}
     assert all(layer["proof"]["proven"] for layer in report["layers"])
     assert set(files(verified)) >= {"network.py", "proof.json", "derivation.md"}
+
+
+@pytest.mark.latex
+def test_network_documents_compile_without_overfull_lines(tmp_path):
+    """The network's derivation and every layer's own document compile cleanly."""
+    import shutil
+    import subprocess
+
+    from tests.test_documents import require_pdflatex
+
+    require_pdflatex()
+    assert main(["network", "--model", "conv(2,k3,p1) relu maxpool(2) linear(3) softmax-ce",
+                 "--input", "1x6x6", "-o", str(tmp_path)]) == 0
+    for tex in sorted(tmp_path.glob("*.tex")):
+        process = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                                  tex.name], cwd=tmp_path, capture_output=True, text=True,
+                                 stdin=subprocess.DEVNULL, timeout=180, check=False)
+        assert process.returncode == 0, (tex.name, process.stdout[-1500:])
+        assert "Overfull \\hbox" not in tex.with_suffix(".log").read_text(errors="replace"), tex
+    assert shutil.which("pdflatex")

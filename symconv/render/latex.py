@@ -41,6 +41,7 @@ def inline(text: str) -> str:
         elif piece.startswith("`") and piece.endswith("`") and len(piece) > 1:
             # code may break after an underscore
             out.append(r"\texttt{" + escape(piece[1:-1]).replace(r"\_", r"\_\allowbreak{}")
+                       .replace(",", r",\allowbreak{}").replace(") ", r") \allowbreak{}")
                        + "}")
         elif piece.startswith("**") and piece.endswith("**") and len(piece) > 4:
             out.append(r"\textbf{" + inline(piece[2:-2]) + "}")
@@ -61,9 +62,15 @@ def _math(body: str) -> str:
     return "\\[\n" + body.strip() + "\n\\]"
 
 
+WIDE_CELL = 40
+"""A table column whose text is longer than this (characters) wraps in a paragraph column."""
+
+
 def _table(block: Block) -> str:
     header, *body = block.rows
-    lines = [r"\begin{center}", r"\begin{tabular}{" + "".join(block.align) + "}", r"\toprule",
+    columns = [r"p{0.28\linewidth}" if max(len(row[k]) for row in block.rows) > WIDE_CELL
+               else align for k, align in enumerate(block.align)]
+    lines = [r"\begin{center}", r"\begin{tabular}{" + "".join(columns) + "}", r"\toprule",
              " & ".join(inline(cell) for cell in header) + r" \\", r"\midrule"]
     lines += [" & ".join(inline(cell) for cell in row) + r" \\" for row in body]
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{center}"]
