@@ -4,7 +4,6 @@ layer is one typed record, and the public API runs as the README shows."""
 from __future__ import annotations
 
 import ast
-import subprocess
 import sys
 from pathlib import Path
 
@@ -33,13 +32,71 @@ def imports(path: Path) -> set[str]:
     return names
 
 
+def module_names() -> dict[str, Path]:
+    """``symconv.engine.pipeline`` -> its file, for every module of the package."""
+    names = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        names[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return names
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the package's modules it imports (function-level imports included); an
+    import of ``a.b.c`` that is not a module counts as an import of ``a.b``."""
+    names = module_names()
+    graph = {}
+    for name, path in names.items():
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                candidates = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                candidates = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            else:
+                continue
+            for candidate in candidates:
+                while candidate and candidate not in names:
+                    candidate = candidate.rpartition(".")[0]
+                if candidate and candidate != name:
+                    targets.add(candidate)
+        graph[name] = targets
+    return graph
+
+
 def test_no_import_cycles_or_dynamic_imports():
-    process = subprocess.run([sys.executable, str(ROOT.parent / "shared" / "tools" /
-                                                  "import_graph.py"), str(PACKAGE)],
-                             capture_output=True, text=True, check=False)
-    if process.returncode == 2 or "No such file" in process.stderr:
-        pytest.skip("the workplace import-graph tool is not beside this checkout")
-    assert process.returncode == 0, process.stdout
+    graph = import_graph()
+    state: dict[str, str] = {}
+
+    def visit(name: str, trail: list[str]) -> None:
+        state[name] = "open"
+        for target in sorted(graph[name]):
+            if state.get(target) == "open":
+                cycle = trail[trail.index(target):] + [target]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if target not in state:
+                visit(target, [*trail, target])
+        state[name] = "done"
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    for path in module_names().values():
+        text = path.read_text()
+        assert "import_module(" not in text and "__import__(" not in text, path
+
+
+def test_the_cycle_check_finds_a_planted_cycle(tmp_path, monkeypatch):
+    """The check above can fail: a package whose two modules import each other."""
+    package = tmp_path / "symconv"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from symconv import b\n")
+    (package / "b.py").write_text("import symconv.a\n")
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", package)
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    with pytest.raises(AssertionError, match="import cycle"):
+        test_no_import_cycles_or_dynamic_imports()
 
 
 @pytest.mark.parametrize("part", MATHS)
