@@ -27,7 +27,7 @@ db equal to the derived expressions (exact evaluation: fn at 4 points of random 
 [-4096, 4096] (every product and sum exact in float64), each entry compared with the derived
 polynomial at the same point; a wrong gradient passes with probability <= 3.6e-15).
 
-Implementation: im2col, on a chunk of whole images at a time. Every kernel tap j contributes
+Implementation (strategy "col2im"): im2col, on a chunk of whole images at a time. Every kernel tap j contributes
 one strided copy of the padded input into a column buffer, so the correlations become one
 matrix multiply per group:
     dW = sum over chunks of dy_g @ cols_g.T    (the columns only cover positions read by a
