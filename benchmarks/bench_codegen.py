@@ -1,18 +1,28 @@
-"""Generated NumPy conv backward vs torch CPU (2 threads) and vs the naive loop reference.
+"""Generated NumPy conv vs torch CPU (2 threads): backward against backward, forward against
+forward, and vs the naive loop reference.
 
-Usage: python benchmarks/bench_codegen.py [--repeats 15]
+Usage: python benchmarks/bench_codegen.py [--rounds 5] [--repeats 5] [--only SUBSTRING]
 
-Each implementation is timed in its own block (alternating torch and NumPy calls slows both
-on 2 cores); the figure is the median over repeats after a warm-up call. Ratios are
-generated-time / torch-time from the same run. torch is optional: without it only the
-naive-loop comparison is printed.
+What is compared: the generated ``backward(dy, x, w)`` (dx, dw, db) against
+``torch.ops.aten.convolution_backward`` with the same three outputs — torch's backward only,
+no forward inside the timed step — and the generated ``forward(x, w, b)`` against
+``torch.ops.aten.convolution``. Each implementation is timed in its own block (interleaving
+single torch and NumPy calls slows both on 2 cores); a round is one NumPy block and one torch
+block, each the median of ``--repeats`` calls after a warm-up call; the ratio of a round is
+generated / torch, and the figure printed is the median over ``--rounds`` rounds, in wall
+time and in CPU time (``time.process_time``, both threads). Peak memory of one backward call
+on the ResNet layer is measured for both sides in fresh child processes (peak RSS above the
+RSS before the call, Linux ``clear_refs``). torch is optional: without it only the naive-loop
+comparison is printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,22 +35,42 @@ sys.path.insert(0, str(ROOT))
 
 from symconv.algebra.geometry import WindowSpec  # noqa: E402
 from symconv.layers.conv import LAYER as CONV  # noqa: E402
+from symconv.layers.conv.module import conv_strategy  # noqa: E402
 from symconv.layers.conv.spec import ConvSpec  # noqa: E402
 from symconv.render.artifacts import generate  # noqa: E402
 from tests.loop_reference import conv_backward  # noqa: E402
 
-# (N, C_in, H=W, C_out, k, s, p, d), from the codegen issue
-CONFIGS = [(8, 1, 28, 8, 5, 1, 0, 1), (32, 3, 32, 16, 3, 1, 1, 1), (32, 16, 32, 32, 3, 2, 1, 1),
-           (64, 64, 16, 64, 3, 1, 1, 1), (16, 3, 64, 16, 7, 2, 3, 1), (8, 8, 32, 8, 3, 1, 2, 2)]
+# name: (N, C_in, spatial, C_out, k, s, p, d, groups); the first seven from issue 11, the
+# last six from the codegen issue
+LAYERS = {
+    "resnet": (32, 64, (56, 56), 64, 3, 1, 1, 1, 1),
+    "c128": (32, 128, (28, 28), 128, 3, 1, 1, 1, 1),
+    "stem": (8, 3, (224, 224), 64, 7, 2, 3, 1, 1),
+    "depthwise": (32, 32, (56, 56), 32, 3, 1, 1, 1, 32),
+    "1x1": (32, 256, (14, 14), 64, 1, 1, 0, 1, 1),
+    "1d": (16, 64, (1000,), 64, 5, 1, 2, 1, 1),
+    "3d": (4, 8, (16, 16, 16), 16, 3, 1, 1, 1, 1),
+    "mnist-k5": (8, 1, (28, 28), 8, 5, 1, 0, 1, 1),
+    "c3-k3": (32, 3, (32, 32), 16, 3, 1, 1, 1, 1),
+    "s2": (32, 16, (32, 32), 32, 3, 2, 1, 1, 1),
+    "c64-16": (64, 64, (16, 16), 64, 3, 1, 1, 1, 1),
+    "k7-s2": (16, 3, (64, 64), 16, 7, 2, 3, 1, 1),
+    "dilated": (8, 8, (32, 32), 8, 3, 1, 2, 2, 1),
+}
 
 
-def generated_module(config, directory):
-    """Generate (and prove) the module for ``config`` and import it."""
-    _, cin, hw, cout, k, s, p, d = config
-    window = WindowSpec((hw, hw), (k, k), (s, s), ((p, p),) * 2, (d, d))
-    source, derivation = generate(CONV, ConvSpec(window, cin, cout, 1, 1))
+def spec_of(layer):
+    n, cin, spatial, cout, k, s, p, d, g = layer
+    rank = len(spatial)
+    window = WindowSpec(spatial, (k,) * rank, (s,) * rank, ((p, p),) * rank, (d,) * rank)
+    return ConvSpec(window, cin, cout, g, 1)
+
+
+def generated_module(layer, directory, name="conv"):
+    """Generate (and prove) the module for ``layer`` and import it."""
+    source, derivation = generate(CONV, spec_of(layer))
     assert derivation.proven
-    path = Path(directory) / f"conv_{'_'.join(map(str, config))}.py"
+    path = Path(directory) / f"{name}.py"
     path.write_text(source)
     loader = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(loader)
@@ -48,80 +78,165 @@ def generated_module(config, directory):
     return module
 
 
-def median_time(function, repeats):
+def problem(layer, dtype, seed=0):
+    n, cin, spatial, cout, k, s, p, d, g = layer
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, cin, *spatial)).astype(dtype)
+    w = rng.standard_normal((cout, cin // g, *(k,) * len(spatial))).astype(dtype)
+    b = rng.standard_normal(cout).astype(dtype)
+    out = tuple((m + 2 * p - d * (k - 1) - 1) // s + 1 for m in spatial)
+    dy = rng.standard_normal((n, cout, *out)).astype(dtype)
+    return x, w, b, dy
+
+
+def block(function, repeats):
+    """Median wall and CPU seconds of ``repeats`` calls after one warm-up call."""
     function()
-    times = []
+    wall, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return statistics.median(wall), statistics.median(cpu)
 
 
-def torch_backward(config, x, w, dy):
+def torch_calls(layer, x, w, b, dy):
+    """torch's forward and backward only, as closures."""
     import torch
-    import torch.nn.functional as F
 
-    _, _, _, _, _, s, p, d = config
-    xt = torch.from_numpy(x).requires_grad_(True)
-    wt = torch.from_numpy(w).requires_grad_(True)
-    bt = torch.zeros(w.shape[0], dtype=xt.dtype, requires_grad=True)
-    dyt = torch.from_numpy(dy)
+    _, _, spatial, _, _, s, p, d, g = layer
+    rank = len(spatial)
+    xt, wt, bt, dyt = (torch.from_numpy(a) for a in (x, w, b, dy))
+    stride, padding, dilation = [s] * rank, [p] * rank, [d] * rank
+    zeros = [0] * rank
 
-    def step():
-        xt.grad = wt.grad = bt.grad = None
-        F.conv2d(xt, wt, bt, stride=s, padding=p, dilation=d).backward(dyt)
-    return step
+    def forward():
+        return torch.ops.aten.convolution(xt, wt, bt, stride, padding, dilation, False, zeros, g)
+
+    def backward():
+        return torch.ops.aten.convolution_backward(dyt, xt, wt, [wt.shape[0]], stride, padding,
+                                                   dilation, False, zeros, g,
+                                                   [True, True, True])
+    return forward, backward
+
+
+def compare(ours, theirs, rounds, repeats):
+    """Per round: our block, then torch's; the median of the per-round ratios."""
+    wall, cpu, times = [], [], []
+    for _ in range(rounds):
+        a, a_cpu = block(ours, repeats)
+        t, t_cpu = block(theirs, repeats)
+        wall.append(a / t)
+        cpu.append(a_cpu / t_cpu if t_cpu else float("nan"))
+        times.append((a, t))
+    return (statistics.median(wall), statistics.median(cpu),
+            statistics.median(a for a, _ in times), statistics.median(t for _, t in times))
+
+
+def rss_kib(field):
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+def memory_child(side, dtype, directory):
+    """Peak RSS (MiB) of one backward call above the RSS before it (second call)."""
+    layer = LAYERS["resnet"]
+    x, w, b, dy = problem(layer, dtype)
+    if side == "torch":
+        import torch
+        torch.set_num_threads(2)
+        _, call = torch_calls(layer, x, w, b, dy)
+    else:
+        module = generated_module(layer, directory)
+        def call():
+            return module.backward(dy, x, w)
+    peaks = []
+    for _ in range(2):
+        before = rss_kib("VmRSS")
+        Path("/proc/self/clear_refs").write_text("5")
+        result = call()
+        peaks.append((rss_kib("VmHWM") - before) / 1024)
+        del result
+    print(json.dumps(peaks))
+
+
+def memory(dtype):
+    results = {}
+    for side in ("numpy", "torch"):
+        with tempfile.TemporaryDirectory() as directory:
+            out = subprocess.run([sys.executable, __file__, "--memory-child", side, dtype,
+                                  directory], capture_output=True, text=True, check=True)
+        results[side] = json.loads(out.stdout.strip().splitlines()[-1])
+    return results
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=15)
-    repeats = parser.parse_args().repeats
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", default="", help="run the layers whose name contains this")
+    parser.add_argument("--dtypes", default="float64,float32")
+    parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.memory_child:
+        memory_child(*options.memory_child)
+        return
     try:
         import torch
         torch.set_num_threads(2)
     except ImportError:
         torch = None
-    print(f"torch: {torch.__version__ if torch else 'not installed'}; numpy {np.__version__}")
-    print(f"{'config (N,Cin,HW,Cout,k,s,p,d)':34} {'dtype':8} {'numpy ms':>9} "
-          f"{'torch ms':>9} {'ratio':>6}")
-    ratios = {"float64": [], "float32": []}
+    print(f"torch: {torch.__version__ if torch else 'not installed'}; numpy {np.__version__}; "
+          f"median of {options.rounds} rounds, each the median of {options.repeats} calls")
+    names = [name for name in LAYERS if options.only in name]
+    dtypes = options.dtypes.split(",")
+    ratios = {(dtype, part): [] for dtype in dtypes for part in ("backward", "forward")}
     with tempfile.TemporaryDirectory() as directory:
-        modules = {config: generated_module(config, directory) for config in CONFIGS}
-        for dtype in ("float64", "float32"):
-            for config in CONFIGS:
-                n, cin, hw, cout, k, *_ = config
-                rng = np.random.default_rng(0)
-                module = modules[config]
-                x = rng.standard_normal((n, cin, hw, hw)).astype(dtype)
-                w = rng.standard_normal((cout, cin, k, k)).astype(dtype)
-                dy = rng.standard_normal(module.forward(x, w).shape).astype(dtype)
-                ours = median_time(lambda m=module, a=(dy, x, w): m.backward(*a), repeats)
-                line = f"{str(config):34} {dtype:8} {1e3 * ours:9.2f}"
-                if torch is not None:
-                    theirs = median_time(torch_backward(config, x, w, dy), repeats)
-                    ratios[dtype].append(ours / theirs)
-                    line += f" {1e3 * theirs:9.2f} {ours / theirs:6.2f}"
-                print(line, flush=True)
-    for dtype, values in ratios.items():
-        if values:
-            print(f"median ratio numpy/torch, {dtype}: {statistics.median(values):.2f}")
+        modules = {name: generated_module(LAYERS[name], directory, f"conv_{i}")
+                   for i, name in enumerate(names)}
+        if torch is not None:
+            print(f"{'layer':10} {'strategy':10} {'dtype':8} {'pass':8} {'gen ms':>8} "
+                  f"{'torch ms':>8} {'wall':>6} {'cpu':>6}")
+            for dtype in dtypes:
+                for name in names:
+                    layer, module = LAYERS[name], modules[name]
+                    x, w, b, dy = problem(layer, dtype)
+                    forward, backward = torch_calls(layer, x, w, b, dy)
+                    for part, ours, theirs in (
+                            ("backward", lambda m=module, a=(dy, x, w): m.backward(*a), backward),
+                            ("forward", lambda m=module, a=(x, w, b): m.forward(*a), forward)):
+                        wall, cpu, a, t = compare(ours, theirs, options.rounds, options.repeats)
+                        ratios[dtype, part].append(wall)
+                        print(f"{name:10} {conv_strategy(spec_of(layer)):10} {dtype:8} "
+                              f"{part:8} {1e3 * a:8.2f} {1e3 * t:8.2f} {wall:6.2f} {cpu:6.2f}",
+                              flush=True)
+            for (dtype, part), values in ratios.items():
+                if values:
+                    print(f"median generated/torch {part} {dtype}: "
+                          f"{statistics.median(values):.2f} (max {max(values):.2f})")
+            if not options.no_memory and "resnet" in names:
+                for dtype in dtypes:
+                    peaks = memory(dtype)
+                    print(f"peak MiB above the call's start, ResNet backward {dtype} "
+                          f"(1st, 2nd call): numpy {peaks['numpy'][0]:.0f}, "
+                          f"{peaks['numpy'][1]:.0f}; torch {peaks['torch'][0]:.0f}, "
+                          f"{peaks['torch'][1]:.0f}")
 
-    # naive loops: the first config with batch 1 (the loops take seconds per image)
-    config = (1, *CONFIGS[0][1:])
-    _, cin, hw, cout, k, s, p, d = config
+    # naive loops: the mnist-k5 layer with batch 1 (the loops take seconds per image)
+    layer = (1, *LAYERS["mnist-k5"][1:])
+    _, cin, spatial, cout, k, s, p, d, g = layer
     with tempfile.TemporaryDirectory() as directory:
-        module = generated_module(config, directory)
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((1, cin, hw, hw))
-    w = rng.standard_normal((cout, cin, k, k))
-    dy = rng.standard_normal(module.forward(x, w).shape)
-    ours = median_time(lambda: module.backward(dy, x, w), repeats)
+        module = generated_module(layer, directory)
+    x, w, _, dy = problem(layer, "float64")
+    ours, _ = block(lambda: module.backward(dy, x, w), options.repeats)
     start = time.perf_counter()
-    conv_backward(dy, x, w, (s, s), ((p, p),) * 2, (d, d), 1)
+    conv_backward(dy, x, w, (s, s), ((p, p),) * 2, (d, d), g)
     naive = time.perf_counter() - start
-    print(f"naive loops {config}: {1e3 * naive:.0f} ms vs generated {1e3 * ours:.3f} ms: "
+    print(f"naive loops {layer}: {1e3 * naive:.0f} ms vs generated {1e3 * ours:.3f} ms: "
           f"{naive / ours:.0f}x faster")
 
 

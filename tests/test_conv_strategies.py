@@ -1,0 +1,166 @@
+"""Each strategy of the generated conv module (``conv_strategy``) against the loop reference,
+central finite differences and the dot test, on awkward specs, float32 and float64, and the
+two-call test (results never overwritten by a second call)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from symconv.layers.conv.module import conv_strategy
+from tests import loop_reference
+from tests.conftest import conv
+from tests.generated_modules import module_for
+
+STRATEGY_SPECS = {
+    "pointwise-2d-groups": conv((5, 4), 1, cin=4, cout=6, groups=2, batch=3),
+    "pointwise-1d": conv((7,), 1, cin=3, cout=2, batch=2),
+    "pointwise-3d-dilation": conv((3, 2, 4), 1, 1, 0, 2, cin=2, cout=3, batch=2),
+    "depthwise-leftover-asymmetric": conv((8, 7), 3, 2, ((1, 2), (0, 1)), cin=3, cout=3,
+                                          groups=3, batch=2),
+    "depthwise-multiplier-dilation": conv((9, 8), 3, (1, 2), ((2, 0), (1, 1)), 2, cin=2,
+                                          cout=6, groups=2, batch=2),
+    "depthwise-1d": conv((9,), 3, 1, ((2, 1),), 2, cin=4, cout=4, groups=4, batch=2),
+    "depthwise-3d": conv((5, 4, 4), 2, 2, 1, cin=2, cout=2, groups=2, batch=2),
+    "col2im-leftover": conv((6, 6), 3, 2, 0, cin=2, cout=3, batch=2),
+    "transposed-asymmetric": conv((5, 4), 3, 1, ((0, 2), (1, 0)), cin=3, cout=2, batch=2),
+}
+TOLERANCE = {np.float64: 1e-12, np.float32: 1e-4}
+
+
+def geometry(spec):
+    w = spec.window
+    return w.stride, w.padding, w.dilation, spec.groups
+
+
+def problem(spec, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(spec.input_shape).astype(dtype)
+    w = rng.standard_normal(spec.weight_shape).astype(dtype)
+    b = rng.standard_normal(spec.out_channels).astype(dtype)
+    dy = rng.standard_normal(spec.output_shape).astype(dtype)
+    return x, w, b, dy
+
+
+@pytest.fixture(params=sorted(STRATEGY_SPECS), ids=sorted(STRATEGY_SPECS))
+def named(request):
+    spec = STRATEGY_SPECS[request.param]
+    return request.param, spec, module_for(spec)[0]
+
+
+def test_every_strategy_is_covered():
+    for name, spec in STRATEGY_SPECS.items():
+        assert conv_strategy(spec) == name.split("-")[0], name
+    assert {conv_strategy(spec) for spec in STRATEGY_SPECS.values()} == {
+        "pointwise", "depthwise", "col2im", "transposed"}
+
+
+def test_docstring_names_the_strategy(named):
+    name, _, module = named
+    assert f'strategy "{name.split("-")[0]}"' in module.__doc__
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_matches_loop_reference(named, dtype):
+    _, spec, module = named
+    x, w, b, dy = problem(spec, dtype)
+    wide = [a.astype(np.float64) for a in (x, w, b, dy)]
+    tolerance = TOLERANCE[dtype]
+    out = module.forward(x, w, b)
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out, loop_reference.conv_forward(*wide[:3], *geometry(spec)),
+                               rtol=tolerance, atol=tolerance)
+    want = loop_reference.conv_backward(wide[3], wide[0], wide[1], *geometry(spec))
+    for got, expected in zip(module.backward(dy, x, w), want):
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, expected, rtol=tolerance, atol=tolerance)
+
+
+def test_dot_test(named):
+    """<dy, J v> = <J^T dy, v> for the linear map (x, w) -> O without bias."""
+    _, spec, module = named
+    x, w, _, dy = problem(spec, np.float64, seed=3)
+    dx, dw, _ = module.backward(dy, x, w)
+    # O is bilinear: <dy, O(x, w)> = <dx, x> = <dw, w>
+    inner = np.vdot(dy, module.forward(x, w))
+    np.testing.assert_allclose(np.vdot(dx, x), inner, rtol=1e-11)
+    np.testing.assert_allclose(np.vdot(dw, w), inner, rtol=1e-11)
+
+
+def test_central_finite_differences(named):
+    _, spec, module = named
+    x, w, b, dy = problem(spec, np.float64, seed=4)
+    dx, dw, db = module.backward(dy, x, w)
+    rng = np.random.default_rng(5)
+
+    def loss(x_, w_, b_):
+        return np.vdot(dy, module.forward(x_, w_, b_))
+
+    for grad, index in ((dx, 0), (dw, 1), (db, 2)):
+        for _ in range(4):
+            args = [x.copy(), w.copy(), b.copy()]
+            flat = rng.integers(args[index].size)
+            step = 1e-6
+            args[index].flat[flat] += step
+            up = loss(*args)
+            args[index].flat[flat] -= 2 * step
+            numeric = (up - loss(*args)) / (2 * step)
+            assert np.isclose(numeric, grad.flat[flat], rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("workspace", [None, 1], ids=["one-chunk", "one-image-chunks"])
+def test_results_survive_a_second_call(named, workspace, monkeypatch):
+    _, spec, module = named
+    if workspace is not None:
+        monkeypatch.setattr(module, "WORKSPACE_BYTES", workspace)
+    one, two = problem(spec, np.float64, 1), problem(spec, np.float64, 2)
+    for call, first_args, second_args in (
+            (module.backward, (one[3], one[0], one[1]), (two[3], two[0], two[1])),
+            (module.forward, one[:3], two[:3])):
+        first = call(*first_args)
+        first = first if isinstance(first, tuple) else (first,)
+        kept = [result.copy() for result in first]
+        second = call(*second_args)
+        second = second if isinstance(second, tuple) else (second,)
+        for result, copy in zip(first, kept):
+            np.testing.assert_array_equal(result, copy)
+            for other in (*second, *first_args, *second_args):
+                assert not np.shares_memory(result, other)
+    want = loop_reference.conv_backward(one[3], one[0], one[1], *geometry(spec))
+    for got, expected in zip(module.backward(one[3], one[0], one[1]), want):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("value", [np.inf, np.nan])
+def test_non_finite_dx_has_only_the_layers_products(named, value):
+    """Like PyTorch: dX never multiplies w with padding, so inf/NaN land where they belong."""
+    _, spec, module = named
+    if conv_strategy(spec) == "transposed":
+        pytest.skip("covered by test_module_semantics")
+    x, w, _, dy = problem(spec, np.float64, seed=6)
+    w.flat[0] = value
+    with np.errstate(invalid="ignore"):
+        dx, _, _ = module.backward(dy, x, w)
+    want, _, _ = loop_reference.conv_backward(dy, x, w, *geometry(spec))
+    np.testing.assert_array_equal(np.isnan(dx), np.isnan(want))
+    finite = np.isfinite(want)
+    np.testing.assert_allclose(dx[finite], want[finite], rtol=1e-12, atol=1e-12)
+
+
+def test_both_weight_gradient_orders_are_exercised():
+    from symconv.layers.conv.module import weight_gradient_order
+    orders = {weight_gradient_order(spec) for spec in STRATEGY_SPECS.values()}
+    orders.add(weight_gradient_order(conv((6, 6), 3, 2, 1, cin=8, cout=3, batch=2)))
+    assert orders == {"columns-first", "rows-first"}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_rows_first_weight_gradient_matches_the_loops(dtype):
+    spec = conv((7, 6), 3, (2, 1), ((1, 0), (2, 1)), cin=8, cout=3, batch=2)
+    module, _ = module_for(spec)
+    assert "multiplied rows-first" in module.__doc__
+    x, w, _, dy = problem(spec, dtype)
+    wide = [a.astype(np.float64) for a in (dy, x, w)]
+    for got, want in zip(module.backward(dy, x, w),
+                         loop_reference.conv_backward(*wide, *geometry(spec))):
+        np.testing.assert_allclose(got, want, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
