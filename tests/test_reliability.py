@@ -189,7 +189,7 @@ def test_sigint_in_the_real_process(tmp_path):
     from pathlib import Path
 
     root = str(Path(__file__).resolve().parents[1])
-    process = subprocess.Popen([sys.executable, "-m", "symconv", "prove", "--input", "120x120",
+    process = subprocess.Popen([sys.executable, "-m", "symconv", "prove", "--input", "200x200",
                                 "--kernel", "7"], cwd=tmp_path, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONPATH": root})
