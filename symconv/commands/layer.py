@@ -12,7 +12,6 @@ from symconv.api import (
     Derivation,
     layer_and_spec,
 )
-from symconv.commands.all_sizes import command_latex_all_sizes, command_prove_all_sizes
 from symconv.commands.targets import (
     STDOUT,
     codegen_target,
@@ -63,8 +62,6 @@ def refuse_unproven(derivation: pipeline.Derivation) -> int:
 
 
 def command_prove(options) -> int:
-    if options.all_sizes or options.rank is not None:
-        return command_prove_all_sizes(options)
     derivation = derivation_for(options)
     if options.json:
         print(json.dumps(derivation.report(), indent=2))
@@ -96,8 +93,6 @@ def command_codegen(options) -> int:
 
 
 def command_latex(options) -> int:
-    if options.all_sizes or options.rank is not None:
-        return command_latex_all_sizes(options)
     if options.format == "md" and options.pdf:
         raise SpecError("--pdf", "applies to --format tex only")
     if options.output != STDOUT:

@@ -70,8 +70,24 @@ class Cell:
         return self.kind in GREY_LABELS
 
 
+class Titled:
+    """What both figure kinds say in words: a title and a caption, as plain text for SVG
+    titles and image alt text."""
+
+    title: str
+    caption: str
+
+    @property
+    def title_plain(self) -> str:
+        return plain_text(self.title)
+
+    @property
+    def alt(self) -> str:
+        return plain_text(self.title + (": " if self.title else "") + self.caption)
+
+
 @dataclass
-class Grid:
+class Grid(Titled):
     """One labelled grid. ``marks`` are (row, col) cells outlined to show a window's taps;
     ``title`` is printed above the grid, ``caption`` below the figure it belongs to."""
 
@@ -113,14 +129,6 @@ class Grid:
     def kinds(self) -> list[str]:
         present = {cell.kind for cell in self.cells}
         return [kind for kind in LEGEND if kind in present]
-
-    @property
-    def title_plain(self) -> str:
-        return plain_text(self.title)
-
-    @property
-    def alt(self) -> str:
-        return plain_text(self.title + (": " if self.title else "") + self.caption)
 
 
 _NAME = re.compile(r"^(-?[A-Za-z0-9.·]+|\\cdots|\\vdots|\\ddots)"
@@ -306,7 +314,7 @@ class Edge:
 
 
 @dataclass
-class Graph:
+class Graph(Titled):
     """A computational graph: nodes, and edges that carry a value forward and a gradient
     back. Drawn by the same two renderers as the grids."""
 
@@ -343,11 +351,3 @@ class Graph:
                         "plain_forward": plain_text(edge.forward),
                         "plain_backward": plain_text(edge.backward)})
         return out
-
-    @property
-    def title_plain(self) -> str:
-        return plain_text(self.title)
-
-    @property
-    def alt(self) -> str:
-        return plain_text(self.title + (": " if self.title else "") + self.caption)
