@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from symconv.algebra.geometry import WindowSpec  # noqa: E402
-from symconv.layers.conv import LAYER as CONV  # noqa: E402
+from symconv.layers.conv.layer import LAYER as CONV  # noqa: E402
 from symconv.layers.conv.module import conv_strategy  # noqa: E402
 from symconv.layers.conv.spec import ConvSpec  # noqa: E402
 from symconv.render.artifacts import generate  # noqa: E402

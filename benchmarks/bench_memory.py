@@ -119,7 +119,7 @@ print(json.dumps(report))
 
 def render_module(config, directory):
     from symconv.algebra.geometry import WindowSpec
-    from symconv.layers.conv import LAYER as CONV
+    from symconv.layers.conv.layer import LAYER as CONV
     from symconv.layers.conv.spec import ConvSpec
     from symconv.render.artifacts import generate
 

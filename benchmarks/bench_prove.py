@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from symconv.algebra.geometry import WindowSpec  # noqa: E402
 from symconv.algebra.polynomial import to_sympy  # noqa: E402
 from symconv.engine.pipeline import run  # noqa: E402
-from symconv.layers.conv import LAYER as CONV  # noqa: E402
 from symconv.layers.conv import forward as conv_forward  # noqa: E402
+from symconv.layers.conv.layer import LAYER as CONV  # noqa: E402
 from symconv.layers.conv.spec import ConvSpec  # noqa: E402
 
 

@@ -15,8 +15,8 @@ from typing import Any
 from symconv.all_sizes import prove_all_sizes  # noqa: F401  (public API)
 from symconv.engine import pipeline
 from symconv.engine.contract import Layer, S
-from symconv.engine.options import normalise, refuse_foreign
-from symconv.layers import layer_named
+from symconv.layers.registry import layer_named
+from symconv.layers.specs import checked_spec
 from symconv.render import artifacts
 from symconv.render.proof_table import identity_label
 
@@ -69,10 +69,8 @@ class Derivation(pipeline.Derivation[S]):
 
 def layer_and_spec(layer: str, options: Mapping[str, Any]) -> tuple[Layer, Any]:
     """The layer called ``layer`` and the spec its (normalised) ``options`` describe."""
-    record = layer_named(layer)
-    values = normalise(options)
-    refuse_foreign(record.name, record.options, values)
-    return record, record.spec_from_options(values)
+    spec = checked_spec(layer, options, within_budget=False)
+    return layer_named(layer), spec
 
 
 def derive(layer: str = "conv", **options: Any) -> Derivation:

@@ -6,7 +6,7 @@ import importlib.util
 import tempfile
 from pathlib import Path
 
-from symconv.layers.conv import LAYER as CONV
+from symconv.layers.conv.layer import LAYER as CONV
 from symconv.render.artifacts import generate
 
 _FOLDER = Path(tempfile.mkdtemp(prefix="symconv-generated-"))

@@ -11,7 +11,7 @@ import pytest
 
 import symconv
 from symconv.engine.contract import Layer
-from symconv.layers import LAYERS
+from symconv.layers.registry import LAYERS
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "symconv"

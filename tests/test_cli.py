@@ -101,7 +101,7 @@ def test_a_planted_closed_form_error_fails_every_command(tmp_path, monkeypatch, 
 
 def test_help_lists_the_registry_and_loads_no_sympy():
     from symconv.cli import LAYER_NAMES
-    from symconv.layers import LAYERS
+    from symconv.layers.registry import LAYERS
 
     assert LAYER_NAMES == tuple(LAYERS)
     code = ("import sys; from symconv.cli import main\n"

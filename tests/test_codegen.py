@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 
 from symconv.algebra.polynomial import evaluate
-from symconv.layers.conv import LAYER as CONV
+from symconv.layers.conv.layer import LAYER as CONV
 from symconv.layers.conv.module import input_gradient_strategy
 from symconv.render.artifacts import generate
 from tests import loop_reference

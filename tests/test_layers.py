@@ -13,8 +13,8 @@ from symconv.cli import main
 from symconv.engine.contract import Identity
 from symconv.engine.pipeline import run
 from symconv.engine.prove import check
-from symconv.layers import LAYERS
 from symconv.layers.pool.maxpool import indicator
+from symconv.layers.registry import LAYERS
 from symconv.layers.relu.maths import region
 from symconv.render.artifacts import generate
 from tests import loop_reference

@@ -13,9 +13,9 @@ from symconv.engine.contract import Identity
 from symconv.engine.derive import derive
 from symconv.engine.pipeline import run
 from symconv.engine.prove import check
-from symconv.layers.conv import LAYER as CONV
 from symconv.layers.conv import closed_forms as conv_identities
 from symconv.layers.conv import forward as conv_forward
+from symconv.layers.conv.layer import LAYER as CONV
 from symconv.layers.conv.spec import ConvSpec
 from tests.conftest import conv
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from symconv.cli import main
@@ -385,6 +388,27 @@ def test_regenerate_cleans_up_after_a_killed_run(tmp_path, capsys):
 def test_bad_specs_are_one_line_naming_the_option(args, name, capsys, tmp_path):
     err = refused(args, capsys, tmp_path, name)
     assert err.startswith(f"symconv: error: {name}")
+
+
+@pytest.mark.parametrize("args", [
+    ["prove", "--input", "4096x4096x4096", "--kernel", "1", "--stride", "4096"],
+    ["latex", "--input", "1x1", "--kernel", "1", "--padding", "4096", "-o", "doc.tex"],
+    ["prove", "--layer", "maxpool", "--input", "64x64", "--kernel", "3"],
+    ["prove", "--layer", "linear", "--in-features", "4096", "--out-features", "4096"],
+    ["codegen", "--input", "0", "-o", "conv.py"],
+])
+def test_oversized_or_bad_specs_are_refused_before_numpy_and_sympy_load(args, tmp_path):
+    """9.9: the refusal is integer arithmetic on the spec, so it costs no import of the maths
+    (SymPy alone takes most of a second to load)."""
+    code = ("import sys\nfrom symconv.cli import main\n"
+            f"code = main({args!r})\n"
+            "loaded = [name for name in ('numpy', 'sympy') if name in sys.modules]\n"
+            "assert code == 2 and not loaded, (code, loaded)\n")
+    process = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=False, cwd=tmp_path)
+    assert process.returncode == 0, process.stderr
+    assert not list(tmp_path.iterdir())
+    assert process.stderr.count("\n") == 1 and process.stderr.startswith("symconv: error: --")
 
 
 @pytest.mark.parametrize("args", [["--input", "7"], ["--input", "4x4x4"],

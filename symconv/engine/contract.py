@@ -1,7 +1,7 @@
 """The layer contract: what every layer hands to the generic pipeline and to the renderers.
 
 A layer is one :class:`Layer` record (every hook required and typed) in the explicit registry
-``symconv.layers.LAYERS``. The maths hooks (``spec_from_options``, ``symbolic_forward``,
+``symconv.layers.registry.LAYERS``. The maths hooks (``spec_from_options``, ``symbolic_forward``,
 ``derive``, ``identities``) never import presentation; the presentation hooks
 (``document_context``, ``module_context``) read only a :class:`Proof` — the arrays the
 proof checked.
@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-import numpy as np
+if TYPE_CHECKING:   # annotations only: the spec modules import this without NumPy or SymPy
+    import numpy as np
 
-from symconv.algebra.symbols import SymbolArray
+    from symconv.algebra.symbols import SymbolArray
 
 
 class Spec(Protocol):

@@ -17,13 +17,12 @@ from typing import Generic
 
 import numpy as np
 
+from symconv.engine.budget import check_budget
 from symconv.engine.contract import TERMS_MEANING, Identity, Layer, S, SymbolicForward
 from symconv.engine.prove import IdentityResult, check
-from symconv.errors import SpecError
 
 MAX_SYMBOLIC_TERMS = 3_000_000
 """Refuse instances whose forward pass has more products than this (minutes of work)."""
-MAX_SYMBOLS = 2_000_000
 """Refuse instances whose symbolic arrays (padded and dilated ones included) hold more
 entries than this: about 1 GB of SymPy symbols and a minute to build."""
 
@@ -73,17 +72,6 @@ class Derivation(Generic[S]):
         }
 
 
-def check_budget(layer: Layer[S], spec: S) -> None:
-    """Refuse, before any symbolic work, an instance too large for memory or a minute."""
-    if spec.forward_terms > layer.max_terms:
-        raise SpecError(spec.size_option, f"instance has {spec.forward_terms:,} forward terms; "
-                        f"the symbolic limit for --layer {layer.name} is {layer.max_terms:,}")
-    if spec.symbol_count > MAX_SYMBOLS:
-        raise SpecError(spec.size_option, f"instance needs {spec.symbol_count:,} symbolic "
-                        f"entries (padded and dilated arrays included); the limit is "
-                        f"{MAX_SYMBOLS:,}")
-
-
 def run(layer: Layer[S], spec: S) -> Derivation[S]:
     """Derive and prove every identity of ``layer`` on the instance ``spec``.
 
@@ -91,7 +79,7 @@ def run(layer: Layer[S], spec: S) -> Derivation[S]:
     dictionaries built here hold no cycles, and rescanning them made large layers several
     times slower.
     """
-    check_budget(layer, spec)
+    check_budget(layer.name, layer.max_terms, spec)
     paused = gc.isenabled()
     gc.disable()
     try:

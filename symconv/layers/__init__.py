@@ -1,28 +1,8 @@
-"""The registry: every layer symconv proves, by its ``--layer`` name.
+"""The layers symconv proves, one folder each.
 
-Adding a layer: one folder here with its spec, forward, identities, document and module
-context and templates, exporting a :class:`~symconv.engine.contract.Layer`; one line below.
+Each folder holds its spec (``spec.py``: options, validation, symbolic budget; light, no SymPy),
+its maths, its document and module hooks, and its :class:`~symconv.engine.contract.Layer`
+record (``layer.py``). :mod:`symconv.layers.registry` lists the records by ``--layer`` name;
+:mod:`symconv.layers.specs` lists just the specs, so that options can be checked and oversized
+instances refused before the maths (and SymPy) is loaded.
 """
-
-from __future__ import annotations
-
-from symconv.engine.contract import Layer
-from symconv.errors import SpecError
-from symconv.layers import conv, linear, relu, softmax_ce
-from symconv.layers.pool import AVGPOOL, MAXPOOL
-
-LAYERS: dict[str, Layer] = {
-    "conv": conv.LAYER,
-    "maxpool": MAXPOOL,
-    "avgpool": AVGPOOL,
-    "relu": relu.LAYER,
-    "linear": linear.LAYER,
-    "softmax-ce": softmax_ce.LAYER,
-}
-
-
-def layer_named(name: str) -> Layer:
-    """The layer called ``name``; a :class:`SpecError` naming ``--layer`` otherwise."""
-    if not isinstance(name, str) or name not in LAYERS:
-        raise SpecError("--layer", f"must be one of {', '.join(LAYERS)}, got {name!r}")
-    return LAYERS[name]

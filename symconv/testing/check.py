@@ -21,7 +21,7 @@ import numpy as np
 
 from symconv.engine.contract import Layer
 from symconv.engine.options import normalise, refuse_foreign
-from symconv.layers import layer_named
+from symconv.layers.registry import layer_named
 from symconv.testing.derived import Prepared, prepare, softmax_reference, value_range
 
 TARGET_BOUND = 1e-13

@@ -19,8 +19,8 @@ from fractions import Fraction
 import numpy as np
 import sympy
 
+from symconv.engine.budget import check_budget
 from symconv.engine.contract import Layer, SymbolicForward
-from symconv.engine.pipeline import check_budget
 from symconv.layers.pool.maxpool import indicator, window_args
 from symconv.layers.relu.maths import region
 
@@ -125,7 +125,7 @@ def prepare(layer: Layer, spec, derivation=None) -> Prepared:
 
 
 def derive_only(layer: Layer, spec) -> tuple[SymbolicForward, dict]:
-    check_budget(layer, spec)
+    check_budget(layer.name, layer.max_terms, spec)
     paused = gc.isenabled()
     gc.disable()
     try:

@@ -25,6 +25,7 @@ from symconv.errors import SpecError
 
 OPTIONS = frozenset({"input", "kernel", "stride", "padding", "dilation", "in_channels",
                      "out_channels", "groups", "batch"})
+MAX_TERMS = 3_000_000   # the symbolic budget: products ``X W`` in the forward pass
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from symconv.engine.pipeline import Derivation
-from symconv.layers.linear.maths import LinearSpec
+from symconv.layers.linear.spec import LinearSpec
 from symconv.render.proof_table import common_context
 from symconv.render.text import Notation
 from symconv.render.window_text import positions_shown

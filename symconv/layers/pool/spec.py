@@ -21,6 +21,10 @@ MAXPOOL_OPTIONS = frozenset({"input", "kernel", "stride", "padding", "dilation",
                              "batch"})
 AVGPOOL_OPTIONS = frozenset({"input", "kernel", "stride", "padding", "in_channels", "batch",
                              "count_include_pad"})
+# The symbolic budgets, in window reads: max pooling proves each read by a case split over
+# the arg-max, average pooling by one exact polynomial identity.
+MAXPOOL_MAX_TERMS = 2_000
+AVGPOOL_MAX_TERMS = 3_000_000
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,1 @@
 """ReLU: ``Y = max(X, 0)`` and ``dX = dY * [X > 0]``."""
-
-from __future__ import annotations
-
-from pathlib import Path
-
-from symconv.engine.contract import Layer
-from symconv.layers.relu.document import document_context
-from symconv.layers.relu.maths import derive, identities, symbolic_forward
-from symconv.layers.relu.module import module_context, proof_spec
-from symconv.layers.relu.spec import OPTIONS, ElementwiseSpec, spec_from_options
-
-LAYER: Layer[ElementwiseSpec] = Layer(
-    name="relu", module_name="relu", signature="forward(x), backward(dy, x) -> dx",
-    options=OPTIONS, spec_from_options=spec_from_options, symbolic_forward=symbolic_forward,
-    derive=derive, identities=identities, max_terms=20_000, proof_spec=proof_spec,
-    document_context=document_context, module_context=module_context,
-    module_template="relu.py.jinja", folder=Path(__file__).resolve().parent)

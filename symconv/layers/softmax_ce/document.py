@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy
 
 from symconv.engine.pipeline import Derivation
-from symconv.layers.softmax_ce.maths import SoftmaxSpec
+from symconv.layers.softmax_ce.spec import SoftmaxSpec
 from symconv.render.proof_table import common_context
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from symconv.engine.pipeline import Derivation
-from symconv.layers.softmax_ce.maths import SoftmaxSpec
+from symconv.layers.softmax_ce.spec import SoftmaxSpec
 from symconv.render.module import proof_instance
 
 
