@@ -1,4 +1,15 @@
-"""Atomic file writing: a reader sees the old file or the whole new one, never a part.
+"""Atomic file writing: a reader sees the old file or the whole new one, never a part, and a
+set of files is replaced all together or not at all — even when symconv is killed.
+
+A set of files is written as a small transaction in a staging folder beside the targets
+(same file system, so every step is a ``rename``): the new files and hard links to the old
+ones are staged, then a journal is written (the commit point), then the new files are
+renamed into place. Everything happens under an exclusive ``flock`` on the targets' folder,
+and every writer first finishes what a killed writer left in that folder: a journal says
+"commit" (roll forward: rename the rest into place) or "roll back" (put the old files back);
+no journal means nothing was touched yet (the staging is removed). So after any interruption,
+SIGKILL included, the next symconv run that writes into the folder (or ``regenerate``) leaves
+either all the new files or all the old ones.
 
 Every target is checked first (:func:`check_target`): a name that is not a file name, an
 existing directory, symbolic link, device node, FIFO or socket, or a parent that is not a
@@ -9,10 +20,12 @@ rule — symconv never follows or replaces anything but a regular file.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -94,26 +107,32 @@ def named(error: OSError, path: Path) -> OSError:
 
 
 def write_atomically(path: Path | str, content: str | bytes, option: str = "-o") -> Path:
-    """Write ``content`` to a temporary file beside ``path``, then rename it into place."""
+    """Write ``content`` to a temporary file beside ``path``, then rename it into place (under
+    the folder's lock, after finishing any write a killed run left there)."""
     path = check_target(path, option)
     data = content.encode() if isinstance(content, str) else content
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".symconv-",
-                                                 suffix=".tmp")
     except OSError as error:
         raise named(error, path) from None
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, 0o644)
-        check_target(path, option)   # again, just before the rename
-        os.replace(temporary, path)
-    except BaseException as error:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(error, OSError):
+    with locked(path.parent):
+        recover(path.parent)
+        try:
+            descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".symconv-",
+                                                     suffix=".tmp")
+        except OSError as error:
             raise named(error, path) from None
-        raise
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
+            os.chmod(temporary, 0o644)
+            check_target(path, option)   # again, just before the rename
+            os.replace(temporary, path)
+        except BaseException as error:
+            Path(temporary).unlink(missing_ok=True)
+            if isinstance(error, OSError):
+                raise named(error, path) from None
+            raise
     return path
 
 
@@ -121,7 +140,10 @@ def write_atomically(path: Path | str, content: str | bytes, option: str = "-o")
 def locked(folder: Path):
     """Hold an exclusive lock on ``folder`` (``flock`` on the folder itself, so no lock file
     is left behind): a concurrent symconv writing into the same folder waits its turn."""
-    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError as error:
+        raise named(error, folder) from None
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
@@ -129,47 +151,135 @@ def locked(folder: Path):
         os.close(descriptor)   # closing releases the lock
 
 
-def write_all_atomically(files: dict[Path, str | bytes], option: str = "-o") -> list[Path]:
-    """Write a set of files so that either all of them are the new ones or none changed: every
-    target is checked, everything is staged in a temporary folder in the targets' common
-    folder (same file system), then renamed into place under a lock on that folder, so two
-    concurrent runs cannot interleave; a failure part-way puts the old files back."""
+JOURNAL = "journal.json"
+"""The staging folder's journal: its targets, and the state ``commit`` or ``roll back``."""
+
+
+def write_all_atomically(files: Mapping[Path, str | bytes | None],
+                         option: str = "-o") -> list[Path]:
+    """Write a set of files (content ``None``: remove that file) so that either all of them
+    are the new ones or none changed, even if the process is killed part-way (see the module
+    docstring). Every target is checked first; a failure names the file."""
     targets = {check_target(path, option): content for path, content in files.items()}
     parent = Path(os.path.commonpath([str(path.parent.resolve()) for path in targets]))
     try:
         for path in targets:
             path.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=parent, prefix=".symconv-", suffix=".tmp"))
     except OSError as error:
         raise named(error, parent) from None
-    moved: list[tuple[Path, Path | None]] = []   # (target, its backup or None)
-    try:
-        for index, (path, content) in enumerate(targets.items()):
-            data = content.encode() if isinstance(content, str) else content
-            try:
+    with locked(parent):
+        recover(parent)
+        try:
+            staging = Path(tempfile.mkdtemp(dir=parent, prefix=".symconv-", suffix=".tmp"))
+        except OSError as error:
+            raise named(error, parent) from None
+        try:
+            entries = stage(staging, parent, targets)
+            write_journal(staging, "commit", entries)
+        except BaseException:   # nothing was renamed yet: the old files are untouched
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        try:
+            roll_forward(staging, parent, entries, option)
+        except BaseException:
+            write_journal(staging, "roll back", entries)
+            roll_back(staging, parent, entries)
+            finish(staging)
+            raise
+        finish(staging)
+    return list(targets)
+
+
+def stage(staging: Path, parent: Path, targets: Mapping[Path, str | bytes | None]) -> list[dict]:
+    """Stage each new file as ``new-<i>`` and hard-link each existing target as ``old-<i>``;
+    the journal entries (target relative to ``parent``, whether it is written, whether it had
+    an old version)."""
+    entries = []
+    for index, (path, content) in enumerate(targets.items()):
+        try:
+            if content is not None:
+                data = content.encode() if isinstance(content, str) else content
                 (staging / f"new-{index}").write_bytes(data)
                 os.chmod(staging / f"new-{index}", 0o644)
-            except OSError as error:
-                raise OSError(error.errno, error.strerror, str(path)) from None
-        with locked(parent):
-            for index, path in enumerate(targets):
-                check_target(path, option)
-                backup = None
-                if path.exists():
-                    backup = staging / f"old-{index}"
-                    os.link(path, backup)
-                try:
-                    os.replace(staging / f"new-{index}", path)
-                except OSError as error:
-                    raise named(error, path) from None
-                moved.append((path, backup))
-    except BaseException:
-        for path, backup in reversed(moved):
-            if backup is None:
+            backup = os.path.lexists(path)
+            if backup:
+                os.link(path, staging / f"old-{index}")
+        except OSError as error:
+            raise OSError(error.errno, error.strerror, str(path)) from None
+        entries.append({"target": os.path.relpath(path.resolve(), parent),
+                        "write": content is not None, "backup": backup})
+    return entries
+
+
+def write_journal(staging: Path, state: str, entries: list[dict]) -> None:
+    """Record ``state`` atomically (write, then rename over the previous journal)."""
+    temporary = staging / f"{JOURNAL}.tmp"
+    temporary.write_text(json.dumps({"state": state, "entries": entries}))
+    os.replace(temporary, staging / JOURNAL)
+
+
+def roll_forward(staging: Path, parent: Path, entries: list[dict], option: str = "-o") -> None:
+    """Move every staged file still waiting into place and remove the removed targets; a
+    step already done is skipped, so this may run again after an interruption."""
+    for index, entry in enumerate(entries):
+        path = parent / entry["target"]
+        check_target(path, option)
+        new = staging / f"new-{index}"
+        try:
+            if not entry["write"]:
                 path.unlink(missing_ok=True)
+            elif new.exists():
+                os.replace(new, path)
+        except OSError as error:
+            raise named(error, path) from None
+
+
+def roll_back(staging: Path, parent: Path, entries: list[dict]) -> None:
+    """Put every target back as it was: an old version still staged is renamed back, a new
+    file that had no old version is removed. Safe to run again after an interruption."""
+    for index, entry in reversed(list(enumerate(entries))):
+        path = parent / entry["target"]
+        if entry["write"] and (staging / f"new-{index}").exists():
+            continue   # never moved
+        old = staging / f"old-{index}"
+        if entry["backup"]:
+            if old.exists():
+                os.replace(old, path)
+        elif entry["write"]:
+            path.unlink(missing_ok=True)
+
+
+def finish(staging: Path) -> None:
+    """Retire a staging folder: renamed first (one step, so a half-removed folder can never be
+    mistaken for a transaction), then removed."""
+    done = staging.with_suffix(".done")
+    os.replace(staging, done)
+    shutil.rmtree(done, ignore_errors=True)
+
+
+def recover(folder: Path) -> list[Path]:
+    """Finish in ``folder`` what killed symconv runs left (call with the folder's lock held):
+    a committed transaction is rolled forward, one being rolled back is rolled back, one never
+    committed and any temporary file are removed. Returns the staging folders handled."""
+    handled = []
+    for leftover in sorted(folder.glob(".symconv-*")):
+        if leftover.suffix == ".done" or (leftover.suffix == ".tmp" and not leftover.is_dir()):
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
             else:
-                os.replace(backup, path)
-        raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return list(targets)
+                leftover.unlink(missing_ok=True)
+            continue
+        if leftover.suffix != ".tmp":
+            continue
+        try:
+            journal = json.loads((leftover / JOURNAL).read_text())
+        except (OSError, ValueError):   # killed before the commit point: nothing was moved
+            shutil.rmtree(leftover, ignore_errors=True)
+            continue
+        if journal["state"] == "commit":
+            roll_forward(leftover, folder, journal["entries"])
+        else:
+            roll_back(leftover, folder, journal["entries"])
+        finish(leftover)
+        handled.append(leftover)
+    return handled

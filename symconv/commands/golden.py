@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import fnmatch
-import shutil
 from pathlib import Path
 
 from symconv.catalogue import ALL_SIZES, CASES, MARKER, drift, expected_files
 from symconv.errors import SpecError
-from symconv.layers import LAYERS
+from symconv.layers.registry import LAYERS
 from symconv.output import shown, write_all_atomically
 
 OWNED_NAMES = ("derivation.tex", "derivation.md", "derivation-*.svg", "proof.json",
                *(f"{layer.module_name}.py" for layer in LAYERS.values()))
 
 
+def staged(path: str) -> bool:
+    """A file inside a transaction folder that a killed symconv left (finished by the next
+    write, see :mod:`symconv.output`)."""
+    first = path.split("/")[0]
+    return any(fnmatch.fnmatchcase(first, pattern)
+               for pattern in (".symconv-*.tmp", ".symconv-*.done"))
+
+
 def owned(path: str) -> bool:
     """A file ``regenerate`` may replace or remove: the index, an artifact name inside a
     catalogue case folder, or the staging folder of a run that was killed."""
     parts = path.split("/")
-    if fnmatch.fnmatchcase(parts[0], ".symconv-*.tmp"):
+    if staged(path):
         return True
     if parts == [MARKER]:
         return True
@@ -51,14 +58,13 @@ def command_regenerate(options) -> int:
               + ("up to date" if not problems else f"{len(problems)} differ"))
         return 1 if problems else 0
     root.mkdir(parents=True, exist_ok=True)
-    # all files or none: staged in root, renamed into place under a lock on root
-    write_all_atomically({root / path: content for path, content in sorted(expected.items())},
-                         option="--root")
-    for path in found["extra"]:
-        if owned(path):
-            (root / path).unlink()
-    for staging in root.glob(".symconv-*.tmp"):   # left by a run that was killed
-        shutil.rmtree(staging, ignore_errors=True)
+    # One transaction: every artifact written and every stale one removed, or nothing changed
+    # (a run killed part-way is finished first, by the same call).
+    changes: dict[Path, str | None] = {root / path: content
+                                       for path, content in sorted(expected.items())}
+    changes.update({root / path: None for path in found["extra"]
+                    if owned(path) and not staged(path)})
+    write_all_atomically(changes, option="--root")
     for path in foreign:
         print(f"left alone (not written by symconv): {root / path}")
     print(f"wrote {len(expected)} files under {root}/")
