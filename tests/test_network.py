@@ -16,6 +16,7 @@ import sys
 import numpy as np
 import pytest
 
+from symconv.catalogue import NETWORKS
 from symconv.cli import main
 from symconv.errors import SpecError
 from symconv.network import build as build_module
@@ -401,20 +402,35 @@ def test_verified_report_lists_every_layer_proof():
 
 
 @pytest.mark.latex
-def test_network_documents_compile_without_overfull_lines(tmp_path):
-    """The network's derivation and every layer's own document compile cleanly."""
-    import shutil
-    import subprocess
-
-    from tests.test_documents import require_pdflatex
+@pytest.mark.parametrize("case", sorted(NETWORKS))
+def test_golden_network_documents_compile_without_overfull_lines(case, tmp_path):
+    """The network's derivation and every layer's own document compile cleanly (the golden
+    record's drift test holds them equal to what ``symconv network`` writes)."""
+    from tests.test_documents import GENERATED, require_pdflatex
 
     require_pdflatex()
-    assert main(["network", "--model", "conv(2,k3,p1) relu maxpool(2) linear(3) softmax-ce",
-                 "--input", "1x6x6", "-o", str(tmp_path)]) == 0
-    for tex in sorted(tmp_path.glob("*.tex")):
+    folder = tmp_path / case
+    shutil.copytree(GENERATED / case, folder)
+    texts = sorted(folder.glob("*.tex"))
+    assert [tex.name for tex in texts][:2] == ["derivation.tex", "layer-0-conv.tex"]
+    for tex in texts:
         process = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
-                                  tex.name], cwd=tmp_path, capture_output=True, text=True,
+                                  tex.name], cwd=folder, capture_output=True, text=True,
                                  stdin=subprocess.DEVNULL, timeout=180, check=False)
         assert process.returncode == 0, (tex.name, process.stdout[-1500:])
         assert "Overfull \\hbox" not in tex.with_suffix(".log").read_text(errors="replace"), tex
-    assert shutil.which("pdflatex")
+
+
+@pytest.mark.parametrize("case", sorted(NETWORKS))
+def test_golden_network_module_runs_and_matches_the_exact_derivatives(case):
+    from tests.test_documents import GENERATED
+
+    model, input_shape = NETWORKS[case]
+    net = check.load((GENERATED / case / "network.py").read_text())
+    spec = parse_model(model, input_shape)
+    assert net.PARAMETER_SHAPES == spec.parameter_shapes
+    result = exact.check(net, spec, case)
+    assert result.passed and result.compared == spec.parameter_count, result.failures
+    report = json.loads((GENERATED / case / "proof.json").read_text())
+    assert report["proven"] and report["chain"]["passed"]
+    assert "max_error" not in report["chain"]["checks"][0]   # no machine-dependent rounding

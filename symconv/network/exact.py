@@ -269,10 +269,10 @@ class ExactCheck:
 
     def line(self, measured: bool = True) -> str:
         verdict = "equal" if self.passed else "NOT EQUAL"
-        found = (f"max relative difference {self.relative_error:.1e}" if measured
-                 else "each within")
+        found = (f"max relative difference {self.relative_error:.1e} (tolerance" if measured
+                 else "each within the tolerance (")
         return (f"{self.what}: {self.compared} exact derivatives (SymPy) vs float64 "
-                f"gradients, {found} (tolerance {TOLERANCE:.0e} relative), {verdict}")
+                f"gradients, {found}{TOLERANCE:.0e} relative), {verdict}")
 
     def as_dict(self, measured: bool = True) -> dict:
         report = {"what": self.what, "method": "exact (SymPy) vs float64",
