@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from symconv.api import layer_and_spec
 from symconv.engine.contract import Layer
 from symconv.engine.pipeline import Derivation
+from symconv.layers import layer_and_spec
 from symconv.network.spec import NetLayer, NetworkSpec, with_batch
 from symconv.render import artifacts
 from symconv.render.module import proof_lines

@@ -44,7 +44,7 @@ import sympy
 from sympy.polys.domains import QQ
 from sympy.polys.rings import ring
 
-from symconv.api import layer_and_spec
+from symconv.layers import layer_and_spec
 from symconv.network.spec import NetworkSpec
 
 TOLERANCE = 1e-9
