@@ -40,6 +40,8 @@ MODELS = {
     "overlapping-maxpool-dilation-groups": ("conv(4,k2,d2) relu maxpool(k3,s2,p1) "
                                             "conv(4,k3,p1,g2) linear(3) softmax-ce", "2x7x7"),
     "1d": ("conv(3,k3,s2) relu maxpool(2) linear(3) softmax-ce", "2x11"),
+    # a first layer that flattens hands nothing on; a ReLU of a ReLU is the identity
+    "linear-first-relu-twice": ("linear(4) relu relu linear(3) softmax-ce", "1x4x4"),
 }
 
 
