@@ -59,7 +59,8 @@ DIGITS = 30
 
 
 class Redraw(Exception):
-    """The point sits on a ReLU kink or a max-pooling tie: the loss may not be smooth there."""
+    """The point sits on a ReLU kink or a max-pooling tie (the loss may not be smooth there),
+    or a ReLU's zeros go unread (its mask would go unchecked): draw another."""
 
 
 class Exact:
@@ -218,8 +219,9 @@ def composed_loss(z: np.ndarray, y: np.ndarray) -> sympy.Expr:
 
 
 # ---- the point and the comparison ----
-def _dyadic(rng, shape, scale: float, denominator: int) -> np.ndarray:
-    """Random multiples of ``1/denominator`` of about ``scale``, never 0."""
+def _dyadic(rng, shape, scale: float, denominator: int) -> tuple[np.ndarray, int]:
+    """``(numerators, denominator)``: random multiples of ``1/denominator`` of about
+    ``scale``, never 0."""
     numerators = np.rint(rng.standard_normal(shape) * scale * denominator).astype(int)
     numerators[numerators == 0] = 1
     return numerators, denominator
