@@ -141,6 +141,17 @@ def test_readme_network_example_runs_as_written():
     assert runner.summarize(verbose=False) == (0, len(test.examples)) and test.examples
 
 
+def test_network_api_renders_what_the_command_writes():
+    net = symconv.build_network("conv(2,k3) relu linear(3) softmax-ce", input=(1, 5, 5))
+    files = net.files()
+    assert {"network.py", "proof.json", "derivation.tex", "derivation.md",
+            "layer-0-conv.tex"} <= set(files)
+    assert files["network.py"] == net.module_source() and files["derivation.md"] == \
+        net.markdown()
+    assert net.report()["chain"]["checks"][0]["method"] == "exact (SymPy) vs float64"
+    assert "exact derivatives" in net._repr_markdown_()
+
+
 def test_network_api_raises_spec_error_naming_the_layer():
     with pytest.raises(symconv.SpecError, match="layer 0 `conv\\(8\\)`"):
         symconv.build_network("conv(8) relu linear(3) softmax-ce", input=(1, 6, 6))
