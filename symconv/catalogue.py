@@ -3,7 +3,9 @@
 Each case is a name and the command-line options that describe it; its folder holds the
 LaTeX and Markdown documents (with SVG figures), the NumPy module and the proof report.
 ``ALL_SIZES`` adds the all-sizes proof (``symconv latex --all-sizes``): its ``.tex``, ``.md``
-and ``proof.json`` without timings.
+and ``proof.json`` without timings. ``NETWORKS`` adds whole networks (``symconv network``):
+``network.py``, the network's derivation and every layer's own, and ``proof.json``, with the
+chain checks stated by the tolerance they met instead of the measured float64 rounding.
 ``expected_files`` renders everything in memory; ``symconv regenerate`` writes it,
 ``--check`` compares it with disk.
 """
@@ -46,6 +48,12 @@ CASES = {
 
 ALL_SIZES = {"all-sizes-rank2": 2}
 """The all-sizes proof documents: folder name -> rank (``symconv latex --all-sizes``)."""
+
+NETWORKS = {
+    "network-conv-relu-maxpool-1x6x6": ("conv(2,k3,p1) relu maxpool(2) linear(3) softmax-ce",
+                                        "1x6x6"),
+}
+"""The network cases: folder name -> (model, input) (``symconv network``)."""
 
 MARKER = "README.md"
 """The catalogue's index; a folder holding it (or nothing) is a golden record."""
@@ -92,6 +100,17 @@ def all_sizes_files(rank: int) -> dict[str, str]:
             "proof.json": all_sizes_json(result)}
 
 
+@cache
+def network_files(model: str, input_shape: str) -> dict[str, str]:
+    """What ``symconv network --model MODEL --input INPUT`` writes, with the chain checks
+    stated without measured rounding (the same bytes on every machine)."""
+    from symconv.network.artifacts import verify
+    from symconv.network.document import files
+    from symconv.network.spec import parse_model
+
+    return files(verify(parse_model(model, input_shape), measured=False))
+
+
 def index(rows: list[tuple[str, str, str]]) -> str:
     """``generated/README.md``: one line per case."""
     lines = ["# Golden record", "",
@@ -116,6 +135,11 @@ def expected_files() -> dict[str, str]:
             files[f"{name}/{file}"] = content
         rows.append((name, f"prove --all-sizes --rank {rank}",
                      f"every size, rank {rank}, any channels, groups and batch"))
+    for name, (model, input_shape) in NETWORKS.items():
+        for file, content in network_files(model, input_shape).items():
+            files[f"{name}/{file}"] = content
+        rows.append((name, f"network --model '{model}' --input {input_shape}",
+                     "a whole network: every layer proven, the chain checked exactly"))
     files[MARKER] = index(rows)
     return files
 

@@ -127,6 +127,36 @@ def test_api_snippet_runs_as_written():
     assert "proven" in d._repr_markdown_() and d._repr_latex_().startswith("$$")
 
 
+def test_readme_network_example_runs_as_written():
+    """The doctest-style block of the README's network section, run by doctest."""
+    import doctest
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Train a CNN from proven kernels"):]
+    block = section[section.index("```python\n>>> ") + len("```python\n"):]
+    block = block[:block.index("```")]
+    test = doctest.DocTestParser().get_doctest(block, {}, "README network", "README.md", 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    runner.run(test)
+    assert runner.summarize(verbose=False) == (0, len(test.examples)) and test.examples
+
+
+def test_network_api_renders_what_the_command_writes():
+    net = symconv.build_network("conv(2,k3) relu linear(3) softmax-ce", input=(1, 5, 5))
+    files = net.files()
+    assert {"network.py", "proof.json", "derivation.tex", "derivation.md",
+            "layer-0-conv.tex"} <= set(files)
+    assert files["network.py"] == net.module_source() and files["derivation.md"] == \
+        net.markdown()
+    assert net.report()["chain"]["checks"][0]["method"] == "exact (SymPy) vs float64"
+    assert "exact derivatives" in net._repr_markdown_()
+
+
+def test_network_api_raises_spec_error_naming_the_layer():
+    with pytest.raises(symconv.SpecError, match="layer 0 `conv\\(8\\)`"):
+        symconv.build_network("conv(8) relu linear(3) softmax-ce", input=(1, 6, 6))
+
+
 @pytest.mark.parametrize("options, name", [
     ({"input": (5, 5), "kernel": 0}, "--kernel"),
     ({"input": "5x5", "stride": (1, 2, 3)}, "--stride"),

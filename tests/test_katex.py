@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from symconv.catalogue import CASES
+from symconv.catalogue import CASES, NETWORKS
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "generated"
@@ -92,7 +92,7 @@ def test_katex_reports_an_error():
     assert katex_failures("$$\n\\frac{1}{\n$$\n", env)
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("case", sorted(CASES) + sorted(NETWORKS))
 def test_markdown_math_renders_with_katex(case):
     env = require_katex()
     page = (GENERATED / case / "derivation.md").read_text()

@@ -1,5 +1,6 @@
-"""Networks of proven kernels: the model syntax, network.py's gradients against central
-finite differences of the composed loss (float64), training, the IDX loader and the CLI."""
+"""Networks of proven kernels: the model syntax, network.py's gradients against the exact
+derivatives of the composed loss (SymPy) and against its central finite differences
+(float64), training, the IDX loader and the CLI."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ import sys
 import numpy as np
 import pytest
 
+from symconv.catalogue import NETWORKS
 from symconv.cli import main
 from symconv.errors import SpecError
-from symconv.network import check, data
+from symconv.network import build as build_module
+from symconv.network import check, data, exact
 from symconv.network.artifacts import verify
 from symconv.network.build import build
 from symconv.network.document import files
@@ -37,6 +40,8 @@ MODELS = {
     "overlapping-maxpool-dilation-groups": ("conv(4,k2,d2) relu maxpool(k3,s2,p1) "
                                             "conv(4,k3,p1,g2) linear(3) softmax-ce", "2x7x7"),
     "1d": ("conv(3,k3,s2) relu maxpool(2) linear(3) softmax-ce", "2x11"),
+    # a first layer that flattens hands nothing on; a ReLU of a ReLU is the identity
+    "linear-first-relu-twice": ("linear(4) relu relu linear(3) softmax-ce", "1x4x4"),
 }
 
 
@@ -64,12 +69,98 @@ def test_float32_follows_float64(networks, name):
                for k in params)
 
 
+@pytest.fixture(scope="module")
+def tiny_networks():
+    """The tiny instance of each model of MODELS (what ``symconv network`` checks exactly)."""
+    specs = {name: parse_model(*MODELS[name]).tiny() for name in MODELS}
+    return {name: (spec, check.load(build(spec).source())) for name, spec in specs.items()}
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_gradients_equal_the_exact_derivatives_of_the_composed_loss(tiny_networks, name):
+    spec, net = tiny_networks[name]
+    result = exact.check(net, spec, name)
+    assert result.passed, result.failures
+    assert result.compared == spec.parameter_count
+    assert result.relative_error < 1e-13   # float64 rounding, far inside the tolerance
+
+
+def test_exact_directional_derivatives_on_a_network(networks):
+    spec = parse_model(*MODELS["two-convs-pooling"])
+    result = exact.check(networks["two-convs-pooling"], spec, "directions", every=False,
+                         count=2)
+    assert result.passed and result.compared == 2, result.failures
+
+
+def _entries(*pairs):
+    """Exact numbers ``(value, polynomial)`` over the ring QQ[a, b]."""
+    ring_, a, b = exact.ring("a,b", exact.QQ)
+    polys = {"a": a, "b": b, "0": ring_.zero, "a-b": a - b}
+    return np.array([exact.Exact(exact.QQ(v), polys[p]) for v, p in pairs],
+                    dtype=object).reshape(1, 1, -1)
+
+
+@pytest.mark.parametrize("layer, pairs, redraws", [
+    ("relu", [(1, "a"), (-2, "b")], False),
+    ("relu", [(1, "a"), (0, "a-b")], True),          # a kink: a - b = 0 at the point
+    ("relu", [(1, "a"), (0, "0")], False),           # identically 0: smooth
+    ("relu", [(-1, "a"), (-2, "b")], True),          # off everywhere: nothing below checked
+    ("maxpool", [(3, "a"), (3, "b")], True),         # a tie between different polynomials
+    ("maxpool", [(0, "0"), (0, "0")], False),        # a tie between equal ones is harmless
+    ("maxpool", [(1, "a"), (3, "b")], False),
+], ids=["relu", "relu-kink", "relu-zero", "relu-off", "maxpool-tie", "maxpool-equal-tie",
+        "maxpool"])
+def test_exact_forward_redraws_at_kinks_and_ties(layer, pairs, redraws):
+    x = _entries(*pairs)
+    if layer == "relu":
+        run = lambda: exact.relu(x)   # noqa: E731
+    else:
+        spec = exact.layer_and_spec("maxpool", {"input": "2", "kernel": "2"})[1]
+        run = lambda: exact.maxpool(x, spec)   # noqa: E731
+    if redraws:
+        with pytest.raises(exact.Redraw):
+            run()
+    else:
+        run()
+
+
 def test_a_planted_chain_bug_is_caught(networks):
     """Drop one ReLU's backward step: every layer is still proven, the chain is not."""
     source = build(parse_model(*MODELS["conv-relu-maxpool"])).source()
     broken = source.replace("    g = relu_1.backward(g, a1)\n", "")
     assert broken != source
     assert not check.check(check.load(broken), "planted", every=True).passed
+    result = exact.check(check.load(broken), parse_model(*MODELS["conv-relu-maxpool"]), "bug")
+    assert not result.passed and result.failures
+
+
+def _not_handed_on(layer, name):
+    """A ReLU that does not hand its gradient on (g passes through unmasked)."""
+    forward, backward = REAL_CALL(layer, name)
+    return (forward, "g = g") if layer.kind == "relu" else (forward, backward)
+
+
+def _summed_not_averaged(layer, name):
+    """The loss's gradient taken for the sum over the batch while the loss is the mean."""
+    forward, backward = REAL_CALL(layer, name)
+    return (forward, backward + " * len(y)") if layer.kind == "softmax-ce" else (forward,
+                                                                                  backward)
+
+
+REAL_CALL = build_module._call
+
+
+@pytest.mark.parametrize("planted", [_not_handed_on, _summed_not_averaged],
+                         ids=["relu-gradient-not-handed-on", "loss-not-averaged"])
+def test_network_command_refuses_a_broken_chain(planted, monkeypatch, tmp_path, capsys):
+    """Every layer is still proven; the exact chain check fails: exit 1, nothing written."""
+    monkeypatch.setattr(build_module, "_call", planted)
+    out = tmp_path / "net"
+    assert main(["network", "--model", MODELS["conv-relu-maxpool"][0], "--input",
+                 MODELS["conv-relu-maxpool"][1], "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "the chain check failed" in err and "exact derivatives" in err
+    assert "NOT EQUAL" in err and not out.exists()
 
 
 def test_default_network_api_and_keys():
@@ -285,12 +376,16 @@ def test_network_command_writes_module_documents_and_proof(tmp_path, capsys):
             "layer-4-softmax-ce.md"} <= names
     proof = json.loads((out / "proof.json").read_text())
     assert proof["proven"] and proof["chain"]["passed"]
+    assert proof["chain"]["method"].startswith("exact")
+    assert [c["method"] for c in proof["chain"]["checks"]] == ["exact (SymPy) vs float64",
+                                                              "central finite differences"]
+    assert proof["chain"]["checks"][0]["compared"] == 77   # conv(2) and linear(3)
     assert [layer["kind"] for layer in proof["layers"]] == ["conv", "relu", "maxpool",
                                                             "linear", "softmax-ce"]
     document = (out / "derivation.md").read_text()
     for heading in ("## Shapes through the network", "## The backward pass, from the loss down",
                     "### Layer 4: `softmax-ce`", "### Layer 0: `conv(4,k3,p1)`",
-                    "## The chain, checked"):
+                    "## The chain, checked", "**Exactly, on a tiny instance.**"):
         assert heading in document
     assert document.index("### Layer 4") < document.index("### Layer 0")
     assert "`layer-2-maxpool.md`" in document
@@ -309,20 +404,35 @@ def test_verified_report_lists_every_layer_proof():
 
 
 @pytest.mark.latex
-def test_network_documents_compile_without_overfull_lines(tmp_path):
-    """The network's derivation and every layer's own document compile cleanly."""
-    import shutil
-    import subprocess
-
-    from tests.test_documents import require_pdflatex
+@pytest.mark.parametrize("case", sorted(NETWORKS))
+def test_golden_network_documents_compile_without_overfull_lines(case, tmp_path):
+    """The network's derivation and every layer's own document compile cleanly (the golden
+    record's drift test holds them equal to what ``symconv network`` writes)."""
+    from tests.test_documents import GENERATED, require_pdflatex
 
     require_pdflatex()
-    assert main(["network", "--model", "conv(2,k3,p1) relu maxpool(2) linear(3) softmax-ce",
-                 "--input", "1x6x6", "-o", str(tmp_path)]) == 0
-    for tex in sorted(tmp_path.glob("*.tex")):
+    folder = tmp_path / case
+    shutil.copytree(GENERATED / case, folder)
+    texts = sorted(folder.glob("*.tex"))
+    assert [tex.name for tex in texts][:2] == ["derivation.tex", "layer-0-conv.tex"]
+    for tex in texts:
         process = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
-                                  tex.name], cwd=tmp_path, capture_output=True, text=True,
+                                  tex.name], cwd=folder, capture_output=True, text=True,
                                  stdin=subprocess.DEVNULL, timeout=180, check=False)
         assert process.returncode == 0, (tex.name, process.stdout[-1500:])
         assert "Overfull \\hbox" not in tex.with_suffix(".log").read_text(errors="replace"), tex
-    assert shutil.which("pdflatex")
+
+
+@pytest.mark.parametrize("case", sorted(NETWORKS))
+def test_golden_network_module_runs_and_matches_the_exact_derivatives(case):
+    from tests.test_documents import GENERATED
+
+    model, input_shape = NETWORKS[case]
+    net = check.load((GENERATED / case / "network.py").read_text())
+    spec = parse_model(model, input_shape)
+    assert net.PARAMETER_SHAPES == spec.parameter_shapes
+    result = exact.check(net, spec, case)
+    assert result.passed and result.compared == spec.parameter_count, result.failures
+    report = json.loads((GENERATED / case / "proof.json").read_text())
+    assert report["proven"] and report["chain"]["passed"]
+    assert "max_error" not in report["chain"]["checks"][0]   # no machine-dependent rounding

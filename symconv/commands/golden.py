@@ -5,13 +5,15 @@ from __future__ import annotations
 import fnmatch
 from pathlib import Path
 
-from symconv.catalogue import ALL_SIZES, CASES, MARKER, drift, expected_files
+from symconv.catalogue import ALL_SIZES, CASES, MARKER, NETWORKS, drift, expected_files
 from symconv.errors import SpecError
 from symconv.layers.registry import LAYERS
 from symconv.output import shown, write_all_atomically
 
 OWNED_NAMES = ("derivation.tex", "derivation.md", "derivation-*.svg", "proof.json",
                *(f"{layer.module_name}.py" for layer in LAYERS.values()))
+NETWORK_NAMES = ("network.py", "layer-*.tex", "layer-*.md", "layer-*.svg")
+"""Besides OWNED_NAMES, what ``symconv network`` writes into a network case's folder."""
 
 
 def staged(path: str) -> bool:
@@ -30,8 +32,10 @@ def owned(path: str) -> bool:
         return True
     if parts == [MARKER]:
         return True
-    return (len(parts) == 2 and (parts[0] in CASES or parts[0] in ALL_SIZES)
-            and any(fnmatch.fnmatchcase(parts[1], name) for name in OWNED_NAMES))
+    names = OWNED_NAMES + (NETWORK_NAMES if parts[0] in NETWORKS else ())
+    return (len(parts) == 2 and (parts[0] in CASES or parts[0] in ALL_SIZES
+                                 or parts[0] in NETWORKS)
+            and any(fnmatch.fnmatchcase(parts[1], name) for name in names))
 
 
 def command_regenerate(options) -> int:

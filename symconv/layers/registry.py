@@ -7,13 +7,16 @@ document and module context and templates, and a ``layer.py`` exporting its
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from symconv.engine.contract import Layer
 from symconv.layers.conv import layer as conv
 from symconv.layers.linear import layer as linear
 from symconv.layers.pool.layer import AVGPOOL, MAXPOOL
 from symconv.layers.relu import layer as relu
 from symconv.layers.softmax_ce import layer as softmax_ce
-from symconv.layers.specs import require_layer_name
+from symconv.layers.specs import checked_spec, require_layer_name
 
 LAYERS: dict[str, Layer] = {
     "conv": conv.LAYER,
@@ -28,3 +31,10 @@ LAYERS: dict[str, Layer] = {
 def layer_named(name: str) -> Layer:
     """The layer called ``name``; a :class:`SpecError` naming ``--layer`` otherwise."""
     return LAYERS[require_layer_name(name)]
+
+
+def layer_and_spec(layer: str, options: Mapping[str, Any]) -> tuple[Layer, Any]:
+    """The layer called ``layer`` and the spec its ``options`` (command-line names or API
+    values) describe; a :class:`SpecError` naming the option and the rule otherwise."""
+    spec = checked_spec(layer, options, within_budget=False)
+    return layer_named(layer), spec

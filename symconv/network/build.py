@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from symconv.api import layer_and_spec
 from symconv.engine.contract import Layer
 from symconv.engine.pipeline import Derivation
+from symconv.layers.registry import layer_and_spec
 from symconv.network.spec import NetLayer, NetworkSpec, with_batch
 from symconv.render import artifacts
 from symconv.render.module import proof_lines
@@ -122,7 +122,7 @@ def _call(layer: NetLayer, name: str) -> tuple[str, str]:
     flat = f"{x}.reshape(len({x}), -1)" if layer.flattens else x
     last = "_" if i == 0 else "g"
     back = f'{last}, grads["{i}.w"], grads["{i}.b"] = {name}.backward(g, {flat}, {w})'
-    if layer.flattens:
+    if layer.flattens and i > 0:   # the first layer hands nothing on
         back += f"\ng = g.reshape({x}.shape)"
     return (f"a{i + 1} = {name}.forward({flat}, {w}, {b})", back)
 

@@ -1,14 +1,14 @@
-"""The chain through the layers, checked: the network's ``gradients`` against the composed loss.
+"""The chain through the layers, checked numerically: ``gradients`` against central finite
+differences of the composed loss.
 
-Each layer's identity is proven on its own; what remains is the composition — the order of
-the calls, what each layer receives and hands on, the flatten, the parameter keys, the mean
-over the batch. This module differentiates the composed scalar loss directly by central
-finite differences in float64 and compares with ``gradients``:
+The exact check (:mod:`symconv.network.exact`) differentiates the composed loss of a tiny
+instance with SymPy; this one complements it on networks of any size. It differentiates the
+composed scalar loss by central finite differences in float64 and compares with
+``gradients``:
 
-- every parameter coordinate of a *tiny instance* of the network (same input, kernels,
-  strides and paddings; at most 2 channels per conv and 3 features per linear layer);
-- a few random directions ``v`` on the network itself: ``(L(p + hv) - L(p - hv)) / 2h``
-  against ``<gradients, v>``.
+- a few random directions ``v`` on the network itself (what ``symconv network`` runs):
+  ``(L(p + hv) - L(p - hv)) / 2h`` against ``<gradients, v>``;
+- every parameter coordinate (the tests, on small networks).
 
 ReLU and max pooling are piecewise: the loss is smooth only where no ReLU input sits at 0
 and no pooling window changes its arg-max. Every difference is therefore taken where the
@@ -74,17 +74,20 @@ class ChainCheck:
     def passed(self) -> bool:
         return self.compared > 0 and not self.failures
 
-    def line(self) -> str:
+    def line(self, measured: bool = True) -> str:
         verdict = "equal" if self.passed else "NOT EQUAL"
-        return (f"{self.what}: {self.compared} derivatives at {self.points} point(s), "
-                f"max |difference| {self.max_error:.1e} (largest gradient {self.scale:.1e}), "
-                f"{verdict}")
+        found = (f"max |difference| {self.max_error:.1e} (largest gradient {self.scale:.1e})"
+                 if measured else f"each within {TOLERANCE:.0e} * max(1, largest gradient)")
+        return (f"{self.what}: {self.compared} central differences at {self.points} "
+                f"point(s), {found}, {verdict}")
 
-    def as_dict(self) -> dict:
-        return {"what": self.what, "compared": self.compared, "points": self.points,
-                "max_error": self.max_error, "largest_gradient": self.scale,
-                "tolerance": TOLERANCE, "step": STEP, "passed": self.passed,
-                "failures": self.failures[:5]}
+    def as_dict(self, measured: bool = True) -> dict:
+        report = {"what": self.what, "method": "central finite differences",
+                  "compared": self.compared, "points": self.points, "tolerance": TOLERANCE,
+                  "step": STEP, "passed": self.passed, "failures": self.failures[:5]}
+        if measured:
+            report.update(max_error=self.max_error, largest_gradient=self.scale)
+        return report
 
 
 def _point(net, seed: int, batch: int):

@@ -4,8 +4,10 @@ document that proves it; and every distinct layer's own derivation beside it."""
 
 from __future__ import annotations
 
+import math
 from math import prod
 
+from symconv.network import exact
 from symconv.network.artifacts import VerifiedNetwork
 from symconv.network.build import FOLDER, LayerKernels
 from symconv.network.spec import NetLayer
@@ -99,6 +101,17 @@ def _step(layer: NetLayer, kernels: LayerKernels | None, below: int) -> dict:
             if kernels else [], "hands": hands, "proof": proof}
 
 
+def _check_row(result, measured: bool) -> dict:
+    """One row of the table of chain checks: the largest difference relative to the largest
+    derivative (measured), or the tolerance it met."""
+    found = (f"{result.max_error / result.scale:.1e}" if measured and result.scale
+             else "within tolerance")
+    return {"what": ("tiny instance, exact (SymPy)" if isinstance(result, exact.ExactCheck)
+                     else "this network, central differences"),
+            "compared": result.compared, "found": found,
+            "result": "equal" if result.passed else "**not equal**"}
+
+
 def document_context(verified: VerifiedNetwork) -> dict:
     network = verified.network
     spec = network.spec
@@ -127,11 +140,11 @@ def document_context(verified: VerifiedNetwork) -> dict:
         "classes": spec.classes, "parameter_count": f"{spec.parameter_count:,}",
         "scores": f"A_{{{last}}}", "warmup": warmup, "warmup_figure": warmup_graph(warmup),
         "shape_rows": rows, "size_rows": sizes, "flatten_rows": flattens, "steps": steps,
-        "checks": [{"what": r.what, "compared": r.compared, "points": r.points,
-                    "max_error": f"{r.max_error:.1e}", "scale": f"{r.scale:.1e}",
-                    "result": "equal" if r.passed else "**not equal**"}
-                   for r in verified.checks],
-        "float32_error": f"{verified.float32_error:.1e}",
+        "tiny_model": verified.tiny.spec.model,
+        "tolerance": rf"10^{{{round(math.log10(exact.TOLERANCE))}}}",
+        "digits": exact.DIGITS,
+        "checks": [_check_row(result, verified.measured) for result in verified.checks],
+        "float32": verified.float32_line(),
     }
 
 

@@ -38,6 +38,7 @@ def network_command(model: str | None, input_shape: str, output: str) -> int:
     written = write_all(Path(output), contents)
     print(f"{spec.model}: {len(spec.layers)} layers, {spec.parameter_count:,} parameters; "
           f"every layer proven, chain checked ({time.perf_counter() - start:.1f} s)")
+    print(f"  tiny instance: {verified.tiny.spec.model}")
     for result in verified.checks:
         print(f"  {result.line()}")
     print(f"wrote {len(written)} files into {output}/: network.py, derivation.tex, "

@@ -28,9 +28,9 @@ import re
 from dataclasses import dataclass, field
 from math import prod
 
-from symconv.api import layer_and_spec
 from symconv.engine.options import parse_integer
 from symconv.errors import SpecError
+from symconv.layers.registry import layer_and_spec
 from symconv.network.defaults import DEFAULT_INPUT, DEFAULT_MODEL  # noqa: F401  (re-exported)
 
 KINDS = ("conv", "maxpool", "avgpool", "relu", "flatten", "linear", "softmax-ce")
