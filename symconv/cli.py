@@ -8,7 +8,9 @@ first and then written atomically, so a failure leaves no partial output.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from typing import NoReturn
 
 from symconv import __version__
 from symconv.errors import SpecError
@@ -175,5 +177,21 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def run() -> NoReturn:
+    """The console script and ``python -m symconv``: :func:`main`, then exit with its code.
+
+    After Ctrl-C (code 130, its one line already printed) the process leaves at once with
+    ``os._exit``: CPython 3.11 remembers a KeyboardInterrupt raised inside nested evaluation
+    even when the program handled it, and would otherwise end by re-raising SIGINT at
+    shutdown (exit status -2 instead of 130).
+    """
+    code = main()
+    if code == 130:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -16,17 +16,16 @@ from symconv.network.artifacts import verify
 from symconv.network.document import files
 from symconv.network.spec import DEFAULT_MODEL, parse_model
 from symconv.network.train import Settings, train
-from symconv.output import check_target, write_atomically
+from symconv.output import check_target, write_all_atomically
 
 BAR = 30
 
 
 def write_all(folder: Path, contents: dict[str, str | bytes], option: str = "-o") -> list[Path]:
-    """Check every target first, then write each file atomically."""
-    for name in contents:
-        check_target(folder / name, option)
-    return [write_atomically(folder / name, contents[name], option)
-            for name in sorted(contents)]
+    """Write the files named in ``contents`` into ``folder`` as one transaction: all of them
+    are the new ones, or none changed (see :mod:`symconv.output`)."""
+    return write_all_atomically({folder / name: contents[name] for name in sorted(contents)},
+                                option)
 
 
 def network_command(model: str | None, input_shape: str, output: str) -> int:
