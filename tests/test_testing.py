@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import re
 
 import numpy as np
 import pytest
@@ -209,10 +210,56 @@ def test_derivations_are_cached_per_spec():
     assert len(_CACHE) == size
 
 
-def test_softmax_has_no_polynomial_bound():
+def test_softmax_has_no_polynomial_bound_but_states_its_guarantee():
     from tests.implementations import softmax_ce_stable
     result = check_backward(softmax_ce_stable.backward, "softmax-ce", classes=4, batch=3)
     assert result.passed and result.bound is None
+    assert result.guarantee.startswith("not a probability")
+    assert "bound: not a probability" in result.report()
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _onehot(z, y):
+    return np.eye(z.shape[1])[y]
+
+
+SOFTMAX_MISTAKES = {
+    "no-mean": (lambda z, y: _softmax(z) - _onehot(z, y),
+                "p[0,0] - Y[0,0]", "1/N of the batch mean is missing"),
+    "no-minus-y": (lambda z, y: _softmax(z) / len(y), "1/3·p[0,0]", "the -Y term is missing"),
+    "sign": (lambda z, y: (_onehot(z, y) - _softmax(z)) / len(y),
+             "-1/3·p[0,0] + 1/3·Y[0,0]", "the sign is flipped"),
+    "log-softmax": (lambda z, y: (np.log(_softmax(z)) - _onehot(z, y)) / len(y),
+                    "1/3·(log p)[0,0] - 1/3·Y[0,0]", "log-softmax used"),
+    "twice-averaged": (lambda z, y: (_softmax(z) - _onehot(z, y)) / len(y) ** 2,
+                       "1/9·p[0,0] - 1/9·Y[0,0]", "divided by N = 3 twice"),
+    "batch-axis": (lambda z, y: (np.exp(z) / np.exp(z).sum(axis=0) - _onehot(z, y)) / len(y),
+                   "1/3·q[0,0] - 1/3·Y[0,0]", "over the batch axis"),
+}
+
+
+@pytest.mark.parametrize("name", SOFTMAX_MISTAKES)
+def test_softmax_mistakes_are_fitted_as_terms_of_p_and_y_and_named(name):
+    fn, got, diagnosis = SOFTMAX_MISTAKES[name]
+    result = check_backward(fn, "softmax-ce", classes=4, batch=3)
+    report = result.report()
+    assert not result.passed
+    assert "expected: 1/3·p[" in report and "- 1/3·Y[" in report
+    assert f"got:      {got}" in re.sub(r"\[\d+,\d+\]", "[0,0]", report)
+    assert diagnosis in report
+
+
+def test_softmax_above_the_symbolic_budget_uses_the_closed_form():
+    from tests.implementations import softmax_ce_no_mean, softmax_ce_stable
+    options = {"classes": 300, "batch": 2}
+    result = check_backward(softmax_ce_stable.backward, "softmax-ce", **options)
+    assert result.passed and "closed form" in result.method
+    result = check_backward(softmax_ce_no_mean.backward, "softmax-ce", **options)
+    assert not result.passed and "1/N of the batch mean is missing" in result.report()
 
 
 def test_cli_check_exit_codes(capsys):

@@ -12,6 +12,7 @@ from fractions import Fraction
 
 import numpy as np
 
+import symconv.testing.softmax as softmax
 from symconv.testing.recover import (
     evaluate_terms,
     probe_polynomial,
@@ -27,7 +28,8 @@ def explain(result) -> str:
     """The report of every mismatch of ``result`` (a failed :class:`CheckResult`)."""
     run = result.context
     lines = []
-    recovered = recover_all(run) if run.prepared.layer.name != "softmax-ce" else {}
+    softmax_ce = run.prepared.layer.name == "softmax-ce"
+    recovered = recover_all(run) if run.prepared.symbolic and not softmax_ce else {}
     for mismatch in result.mismatches:
         lines.append(f"{mismatch.message}"
                      + (f" at {run.points[mismatch.point].label}" if mismatch.kind == "value"
@@ -35,6 +37,13 @@ def explain(result) -> str:
         if mismatch.kind != "value":
             continue
         lines.append(f"  values:   expected {mismatch.expected!r}, got {mismatch.got!r}")
+        if softmax_ce:
+            lines += softmax.explain(run, mismatch)
+            continue
+        if not run.prepared.symbolic:
+            lines.append("  terms:    (not recovered: the instance is checked by exact "
+                         "evaluation without expanding its polynomials; check a smaller "
+                         "spec for the term-level report)")
         name = mismatch.gradient[1:]
         if name in recovered:
             expected_terms, got_terms, how = recovered[name]
