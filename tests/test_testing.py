@@ -335,3 +335,51 @@ def test_catalogue_cases_with_r_at_least_d_catch_a_dropped_minus_r(monkeypatch):
         assert not derivation.proven, name
         failed = [r for r in derivation.results if not r.proven]
         assert [r.name for r in failed] == ["dW"] and failed[0].mismatch is not None, name
+
+
+@pytest.mark.parametrize("layer", ["conv", "linear", "relu"])
+def test_exact_evaluation_without_expansion_equals_the_derived_polynomials(layer):
+    from symconv.testing.check import draw_points, layer_spec
+    from symconv.testing.derived import prepare
+    from symconv.testing.numeric import Numeric
+    rng = np.random.default_rng(1)
+    for case, options in cases(layer):
+        record, spec = layer_spec(layer, options)
+        symbolic, numeric = prepare(record, spec), Numeric(record, spec)
+        assert symbolic.shapes() == numeric.shapes() and symbolic.degree == numeric.degree
+        assert numeric.value_limit() <= symbolic.value_limit(), case
+        for point in draw_points(symbolic, numeric.value_limit(), 2, rng):
+            want, got = symbolic.expect(point.arrays), numeric.expect(point.arrays)
+            for name, (value, _) in want.items():
+                assert np.array_equal(value, got[name][0]), (case, name)
+
+
+def test_large_instances_are_checked_exactly_without_expansion():
+    from tests.implementations import conv_einsum, conv_kernel_not_flipped
+    options = {"input": (40, 40), "kernel": 3, "padding": 1, "in_channels": 8,
+               "out_channels": 8, "batch": 2}
+    result = check_backward(conv_einsum.einsum_backward(1, 1), "conv", **options)
+    assert result.passed and "without expanding" in result.method and result.bound < 1e-12
+    unflipped = functools.partial(conv_kernel_not_flipped.backward, stride=1, padding=1)
+    result = check_backward(unflipped, "conv", **options)
+    assert not result.passed and "kernel is not flipped" in result.report()
+
+
+def test_codegen_checks_a_large_module_at_full_size(tmp_path, monkeypatch, capsys):
+    from symconv.cli import main
+    from symconv.render import artifacts
+    target = tmp_path / "conv.py"
+    arguments = ["codegen", "--input", "64x64", "--kernel", "3", "--in-channels", "16",
+                 "--out-channels", "16", "-o", str(target)]
+    assert main(arguments) == 0
+    text = " ".join(target.read_text().split())
+    assert "run on input (1, 16, 64, 64), gives dX, dW, db equal" in text
+    assert "without expanding its terms" in text and "not run against" not in text
+    original = artifacts.render
+    monkeypatch.setattr(artifacts, "render", lambda template, **context: original(
+        template, **context).replace("rotated = w[(*ALL, *(slice(None, None, -1),) * RANK)]",
+                                     "rotated = w"))
+    target.unlink()
+    assert main(arguments) == 1
+    err = capsys.readouterr().err
+    assert "dX[" in err and "kernel is not flipped" in err and not target.exists()

@@ -305,8 +305,8 @@ def method_text(prepared, limit: int | None, points: list[Point]) -> str:
                 f"[-6, 6], random classes), tolerance per entry 16 (C + 4) eps (|dZ| + "
                 f"(p + Y) / N)")
     evaluation = ("the derived polynomial at the same point" if prepared.symbolic else
-                  "the derived gradient evaluated exactly at the same point without "
-                  "expanding its terms (int64, kernel tap by tap)")
+                  f"the derived gradient evaluated exactly at the same point without "
+                  f"expanding its terms ({prepared.how})")
     text = (f"exact evaluation: fn at {len(points)} points of random integers in "
             f"[-{limit}, {limit}] (every product and sum exact in float64), each entry "
             f"compared with {evaluation}")

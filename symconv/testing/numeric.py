@@ -57,9 +57,11 @@ class Numeric:
         return {"Z": (spec.batch, spec.classes), "Y": (spec.batch, spec.classes)}
 
     @property
-    def outputs(self) -> tuple[str, ...]:
-        return ("X",) if self.name in ("relu",) else \
-            ("Z",) if self.name == "softmax-ce" else ("X", "W", "b")
+    def how(self) -> str:
+        """How the sums are evaluated, for the method text."""
+        return {"conv": "int64, kernel tap by tap", "linear": "int64 products G W, G^T X",
+                "relu": "G [X > 0] in int64",
+                "softmax-ce": "50-digit arithmetic"}[self.name]
 
     @property
     def degree(self) -> int:
