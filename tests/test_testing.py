@@ -20,14 +20,20 @@ from tests.implementations import CORPUS
 LAYERS = ["conv", "maxpool", "avgpool", "relu", "linear", "softmax-ce"]
 
 
-def square_2d(spec: dict) -> bool:
-    """What the corpus functions take: 2-d, one stride and one symmetric padding for both
-    axes, square kernel, no dilation or groups, PyTorch's count_include_pad."""
-    return (len(spec["input"]) == 2 and len(set(spec["stride"])) == 1
-            and len({(lo, hi) for lo, hi in spec["padding"]}) == 1
-            and spec["padding"][0][0] == spec["padding"][0][1]
-            and set(spec["dilation"]) == {1} and spec.get("groups", 1) == 1
-            and len(set(spec["kernel"])) == 1 and spec.get("count_include_pad", True))
+def plain(rank: int):
+    """What the corpus functions take: ``rank`` spatial axes, one stride and one symmetric
+    padding for every axis, a square kernel, no dilation or groups, PyTorch's
+    count_include_pad."""
+    def supports(spec: dict) -> bool:
+        return (len(spec["input"]) == rank and len(set(spec["stride"])) == 1
+                and len({(lo, hi) for lo, hi in spec["padding"]}) == 1
+                and spec["padding"][0][0] == spec["padding"][0][1]
+                and set(spec["dilation"]) == {1} and spec.get("groups", 1) == 1
+                and len(set(spec["kernel"])) == 1 and spec.get("count_include_pad", True))
+    return supports
+
+
+square_2d = plain(2)
 
 
 def bound(name: str, options: dict):
@@ -38,14 +44,23 @@ def bound(name: str, options: dict):
         return fn
     spec = symconv.testing.check.layer_spec(layer, options)[1].as_dict()
     keywords = {"stride": spec["stride"][0], "padding": spec["padding"][0][0]}
-    if geometry == "pool":
+    if geometry.startswith("pool"):
         keywords["kernel"] = spec["kernel"][0]
     return functools.partial(fn, **keywords)
 
 
 def supported(name: str) -> list[tuple[str, dict]]:
     layer, _, geometry = CORPUS[name]
-    return cases(layer, square_2d if geometry else None)
+    return cases(layer, plain(int(geometry[-2])) if geometry else None)
+
+
+def test_the_corpus_covers_every_layer_and_1d_2d_3d():
+    layers = {layer for layer, _, _ in CORPUS.values()}
+    assert layers == set(LAYERS)
+    for layer in layers:
+        assert {ok for name, (kind, ok, _) in CORPUS.items() if kind == layer} == {True, False}
+    ranks = {geometry[-2] for _, _, geometry in CORPUS.values() if geometry}
+    assert ranks == {"1", "2", "3"}
 
 
 @pytest.mark.parametrize("name", sorted(n for n, (_, ok, _) in CORPUS.items() if ok))
@@ -383,3 +398,16 @@ def test_codegen_checks_a_large_module_at_full_size(tmp_path, monkeypatch, capsy
     assert main(arguments) == 1
     err = capsys.readouterr().err
     assert "dX[" in err and "kernel is not flipped" in err and not target.exists()
+
+
+@pytest.mark.parametrize("name, case, diagnosis", [
+    ("conv3d_depth_not_flipped", "in4x4x4-k2-s2-p0-r0-n1c1f2", "but not on axis 0"),
+    ("conv1d_same_padding_backward", "in7-k2-s3-p0-r2-n2c2f2", "dX is shifted"),
+    ("maxpool1d_overwrite", "in8-k3-s2-p0-r1-n1c2", "overwritten instead of added"),
+    ("relu_mask_from_dy", "in7-n1c1", "the mask is the sign of dy"),
+    ("avgpool1d_exclude_pad", "in7-k3-s2-p1-r0-n2c1", "scaled by 3/2"),
+])
+def test_corpus_mistakes_beyond_2d_are_named(name, case, diagnosis):
+    options = dict(supported(name))[case]
+    result = check_backward(bound(name, options), CORPUS[name][0], **options)
+    assert not result.passed and diagnosis in result.report()
