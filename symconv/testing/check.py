@@ -38,6 +38,9 @@ TARGET_BOUND = 1e-13
 """Points are added until the Schwartz–Zippel bound is below this (the aim is < 1e-12)."""
 SYMBOLIC_TERMS = 150_000
 """Largest instance (forward terms) whose derived polynomials are expanded for a check."""
+SOFTMAX_SYMBOLIC_TERMS = 16
+"""Largest softmax-ce instance compared with SymPy's own derivative (its cost grows like
+C**3; 32 classes take half a minute); larger ones use the proven closed form."""
 
 
 def describe(error: BaseException) -> str:
@@ -214,8 +217,9 @@ def reference(layer: Layer, spec, derivation=None, numeric: bool | None = None):
     exact evaluation without expansion (:class:`Numeric`). ``numeric`` forces one or the
     other."""
     if numeric is None:
+        limit = SOFTMAX_SYMBOLIC_TERMS if layer.name == "softmax-ce" else SYMBOLIC_TERMS
         numeric = layer.name in NUMERIC_LAYERS and (
-            spec.forward_terms > SYMBOLIC_TERMS or not within_budget(layer, spec))
+            spec.forward_terms > limit or not within_budget(layer, spec))
     return Numeric(layer, spec) if numeric else prepare(layer, spec, derivation)
 
 
