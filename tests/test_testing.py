@@ -352,7 +352,7 @@ def test_catalogue_cases_with_r_at_least_d_catch_a_dropped_minus_r(monkeypatch):
         assert [r.name for r in failed] == ["dW"] and failed[0].mismatch is not None, name
 
 
-@pytest.mark.parametrize("layer", ["conv", "linear", "relu"])
+@pytest.mark.parametrize("layer", ["conv", "linear", "relu", "maxpool", "avgpool"])
 def test_exact_evaluation_without_expansion_equals_the_derived_polynomials(layer):
     from symconv.testing.check import draw_points, layer_spec
     from symconv.testing.derived import prepare
@@ -363,10 +363,17 @@ def test_exact_evaluation_without_expansion_equals_the_derived_polynomials(layer
         symbolic, numeric = prepare(record, spec), Numeric(record, spec)
         assert symbolic.shapes() == numeric.shapes() and symbolic.degree == numeric.degree
         assert numeric.value_limit() <= symbolic.value_limit(), case
+        if layer == "maxpool":
+            counted = np.zeros(spec.input_shape)
+            for _, _, (_, winner) in symbolic.indicators:
+                counted[winner] += 1
+            assert np.array_equal(counted, numeric.readers()), case
         for point in draw_points(symbolic, numeric.value_limit(), 2, rng):
             want, got = symbolic.expect(point.arrays), numeric.expect(point.arrays)
-            for name, (value, _) in want.items():
-                assert np.array_equal(value, got[name][0]), (case, name)
+            for name, (value, tolerance) in want.items():
+                other, slack = got[name]
+                assert np.all(np.abs(value - other) <= tolerance + slack), (case, name)
+                assert np.array_equal(tolerance > 0, slack > 0), (case, name)
 
 
 def test_large_instances_are_checked_exactly_without_expansion():
@@ -411,3 +418,13 @@ def test_corpus_mistakes_beyond_2d_are_named(name, case, diagnosis):
     options = dict(supported(name))[case]
     result = check_backward(bound(name, options), CORPUS[name][0], **options)
     assert not result.passed and diagnosis in result.report()
+
+
+def test_large_pooling_is_checked_without_expansion():
+    from tests.implementations import maxpool_add_at, maxpool_overwrite
+    options = {"input": (40, 40), "kernel": 3, "stride": 2, "in_channels": 3}
+    good = functools.partial(maxpool_add_at.backward, kernel=3, stride=2)
+    result = check_backward(good, "maxpool", **options)
+    assert result.passed and "without expanding" in result.method
+    bad = functools.partial(maxpool_overwrite.backward, kernel=3, stride=2)
+    assert not check_backward(bad, "maxpool", **options).passed

@@ -288,16 +288,18 @@ def distinct(shape: tuple[int, ...], rng) -> np.ndarray:
     return (rng.permutation(size) - size // 2).astype(float).reshape(shape)
 
 
-def shared_argmax(prepared: Prepared, rng) -> np.ndarray:
+def shared_argmax(prepared, rng) -> np.ndarray:
     """Distinct values that rise with the number of windows reading an entry, so an entry
     in the overlap of windows is the maximum of all of them."""
-    x = prepared.forward.inputs["X"]
-    readers = np.zeros(x.shape)
-    for _, kind, (_window, winner) in prepared.indicators:
-        if kind == "max":
-            readers[winner] += 1
+    if not prepared.symbolic:
+        readers = prepared.readers().astype(float)
+    else:
+        readers = np.zeros(prepared.shapes()["X"])
+        for _, kind, (_window, winner) in prepared.indicators:
+            if kind == "max":
+                readers[winner] += 1
     size = readers.size
-    return readers * size + distinct(x.shape, rng)
+    return readers * size + distinct(readers.shape, rng)
 
 
 def method_text(prepared, limit: int | None, points: list[Point]) -> str:

@@ -10,6 +10,11 @@ arithmetic, one kernel tap at a time:
   proof establishes on the instance and ``prove --all-sizes`` for every size;
 - linear: ``dX = G W``, ``dW = G^T X``, ``db = sum_rows G``;
 - ReLU: ``dX = G [X > 0]``;
+- max pooling: ``dX[u] = sum of G[i] over the windows i whose first maximum (in scan order)
+  is u`` (distinct inputs: one maximum per window);
+- average pooling: ``dX[u] = sum of G[i] / q_i over the windows i that read u``, summed over
+  a common denominator in integers and divided once (one rounding; the tolerance is the
+  symbolic engine's, 8 (terms + 2) eps (sum of |term|));
 - softmax-ce: ``dZ = (softmax(Z) - Y) / N`` in 50-digit arithmetic (see
   :mod:`symconv.testing.softmax`).
 
@@ -27,14 +32,14 @@ import numpy as np
 
 from symconv.testing.derived import EXACT_LIMIT, MAX_VALUE
 
-NUMERIC_LAYERS = ("conv", "linear", "relu", "softmax-ce")
+NUMERIC_LAYERS = ("conv", "linear", "relu", "maxpool", "avgpool", "softmax-ce")
+POOLING = ("maxpool", "avgpool")
 
 
 class Numeric:
     """A layer's derived gradients at points, evaluated exactly without expansion."""
 
     symbolic = False
-    rational = False
 
     def __init__(self, layer, spec):
         self.layer, self.spec = layer, spec
@@ -54,19 +59,26 @@ class Numeric:
                     "G": (spec.batch, spec.out_features)}
         if self.name == "relu":
             return {"X": spec.shape, "G": spec.shape}
+        if self.name in POOLING:
+            return {"X": spec.input_shape, "G": spec.output_shape}
         return {"Z": (spec.batch, spec.classes), "Y": (spec.batch, spec.classes)}
 
     @property
     def how(self) -> str:
         """How the sums are evaluated, for the method text."""
         return {"conv": "int64, kernel tap by tap", "linear": "int64 products G W, G^T X",
-                "relu": "G [X > 0] in int64",
+                "relu": "G [X > 0] in int64", "maxpool": "int64, window tap by tap",
+                "avgpool": "int64 over a common denominator, window tap by tap",
                 "softmax-ce": "50-digit arithmetic"}[self.name]
+
+    @property
+    def rational(self) -> bool:
+        return self.name == "avgpool"
 
     @property
     def degree(self) -> int:
         """Largest number of drawn values multiplied in one term (ReLU: G times a mask)."""
-        return 1 if self.name == "relu" else 2
+        return 1 if self.name in ("relu", *POOLING) else 2
 
     @property
     def weight(self) -> int:
@@ -77,7 +89,19 @@ class Numeric:
             return max(spec.group_out * taps, spec.batch * prod(spec.window.output))
         if self.name == "linear":
             return max(spec.out_features, spec.batch)
+        if self.name in POOLING:
+            return int(self.readers().max())
         return 1
+
+    def readers(self) -> np.ndarray:
+        """How many windows read each input entry (shaped like X)."""
+        window = self.spec.window
+        counts = np.zeros([n + lo + hi for n, (lo, hi) in zip(window.input, window.padding)],
+                          dtype=np.int64)
+        for tap in np.ndindex(*window.kernel):
+            counts[tap_slices(window, tap)] += 1
+        inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(window.padding, window.input))
+        return np.broadcast_to(counts[inner], self.spec.input_shape)
 
     def value_limit(self) -> int:
         """``R`` with ``weight * R**degree < 2**50``: every sum below is exact."""
@@ -93,6 +117,10 @@ class Numeric:
                  if name != "y"}
         if self.name == "conv":
             values = conv_gradients(self.spec, exact["G"], exact["X"], exact["W"])
+        elif self.name == "maxpool":
+            values = {"X": maxpool_gradient(self.spec.window, exact["G"], arrays["X"])}
+        elif self.name == "avgpool":
+            return {"X": avgpool_gradient(self.spec, exact["G"])}
         elif self.name == "linear":
             g, x, w = exact["G"], exact["X"], exact["W"]
             values = {"X": g @ w, "W": g.T @ x, "b": g.sum(axis=0)}
@@ -133,3 +161,60 @@ def conv_gradients(spec, g: np.ndarray, x: np.ndarray, w: np.ndarray) -> dict:
                          in zip(window.padding, window.input))
     return {"X": dxp[crop], "W": dw.reshape(w.shape),
             "b": g.sum(axis=(0, *range(2, 2 + rank)))}
+
+
+def padded_slices(window) -> tuple[tuple, tuple[slice, ...]]:
+    """The pads of a pooled array and the slice of its inner (unpadded) part."""
+    pads = [(0, 0), (0, 0), *window.padding]
+    inner = (slice(None), slice(None)) + tuple(slice(lo, lo + n) for (lo, _), n
+                                               in zip(window.padding, window.input))
+    return pads, inner
+
+
+def maxpool_gradient(window, g: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """dX of max pooling: each window's G goes to its first maximum (padding is -inf)."""
+    pads, inner = padded_slices(window)
+    xp = np.pad(np.asarray(x, dtype=float), pads, constant_values=-np.inf)
+    every = (slice(None), slice(None))
+    taps = list(np.ndindex(*window.kernel))
+    best = np.full(g.shape, -np.inf)
+    winner = np.zeros(g.shape, dtype=np.int64)
+    for number, tap in enumerate(taps):
+        read = xp[every + tap_slices(window, tap)]
+        better = read > best           # strictly: ties keep the earlier tap
+        best = np.where(better, read, best)
+        winner = np.where(better, number, winner)
+    dxp = np.zeros(xp.shape, dtype=np.int64)
+    for number, tap in enumerate(taps):
+        # one tap reads distinct entries for distinct windows: no collisions within a tap
+        dxp[every + tap_slices(window, tap)] += g * (winner == number)
+    return dxp[inner]
+
+
+def avgpool_gradient(spec, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """dX of average pooling and its tolerance: ``sum G_i / q_i`` over a common denominator
+    ``L`` (integers: exact), divided by ``L`` once."""
+    window = spec.window
+    pads, inner = padded_slices(window)
+    every = (slice(None), slice(None))
+    if spec.count_include_pad:
+        q = np.full(window.output, prod(window.kernel), dtype=np.int64)
+    else:
+        real = np.pad(np.ones(window.input, dtype=np.int64), window.padding)
+        q = sum(real[tap_slices(window, tap)] for tap in np.ndindex(*window.kernel))
+    common = int(np.lcm.reduce(np.unique(q)))
+    exact = int(np.abs(g).max(initial=0)) * common * prod(window.kernel) >= 2 ** 62
+    shares = (g.astype(object) if exact else g) * (common // q)
+    numerator = np.zeros([n + lo + hi for n, (lo, hi) in zip(g.shape[:2] + window.input,
+                                                              pads)],
+                         dtype=object if exact else np.int64)
+    absolute = np.zeros(numerator.shape, dtype=numerator.dtype)
+    terms = np.zeros(numerator.shape, dtype=np.int64)
+    for tap in np.ndindex(*window.kernel):
+        where = every + tap_slices(window, tap)
+        numerator[where] += shares
+        absolute[where] += abs(shares)
+        terms[where] += 1
+    value = (numerator[inner] / common).astype(float)
+    size = (absolute[inner] / common).astype(float)
+    return value, 8 * (terms[inner] + 2) * 2.0 ** -52 * size

@@ -7,8 +7,8 @@ Two checks, each run when it adds something:
    proof's geometry (batch 1) when that has at most :data:`SYMBOLIC_CHECK_TERMS` forward
    terms: every entry compared with the expanded derived polynomial (the term-level report
    on failure).
-2. **Full size, exact without expansion.** conv, linear, ReLU and softmax-ce: on the
-   module's own spec (batch at most 2) — for conv shortened by
+2. **Full size, exact without expansion.** Every layer: on the module's own spec (batch at
+   most 2) — a windowed layer shortened by
    :meth:`~symconv.algebra.geometry.WindowSpec.proof_window` when it has more than
    :data:`NUMERIC_CHECK_TERMS` forward terms — against the derived gradients evaluated
    exactly at integer points (:mod:`symconv.testing.numeric`).
@@ -66,12 +66,12 @@ def small_instance(layer, spec, proven):
 
 def full_instance(layer, spec):
     """The instance of the exact check without expansion: the module's spec, batch at most
-    2; a conv over :data:`NUMERIC_CHECK_TERMS` on its proof window (``None``: no such check
-    for this layer)."""
+    2; a windowed layer over :data:`NUMERIC_CHECK_TERMS` on its proof window (``None``: no
+    such check for this layer)."""
     if layer.name not in NUMERIC_LAYERS:
         return None
     full = replace(spec, batch=min(spec.batch, 2))
-    if layer.name == "conv" and full.forward_terms > NUMERIC_CHECK_TERMS:
+    if hasattr(spec, "window") and full.forward_terms > NUMERIC_CHECK_TERMS:
         full = replace(full, window=spec.window.proof_window())
     return full
 
