@@ -240,9 +240,10 @@ def check_spec(fn: Callable, layer: Layer, spec, *, seed: int = 0,
     convention = CONVENTIONS[layer.name]
     if layer.name == "softmax-ce":
         limit, bound = None, None
+        drawn = softmax.draw(prepared.shapes()["Z"], rng)
         points = [Point(f"random point {k + 1}", {name: point[name] for name in "ZyY"})
-                  for k, point in enumerate(softmax.draw(prepared.shapes()["Z"], rng))]
-        guarantee = softmax.guarantee(spec.batch)
+                  for k, point in enumerate(drawn)]
+        guarantee = softmax.guarantee(spec.batch, drawn)
     else:
         limit = prepared.value_limit()
         per_point = prepared.degree / (2 * limit + 1)

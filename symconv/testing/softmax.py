@@ -134,12 +134,19 @@ def separated(terms: dict, points: list[dict]) -> bool:
     return False
 
 
-def guarantee(batch: int) -> str:
-    """What a pass means (no probability: dZ is not a polynomial)."""
-    return (f"not a probability (dZ is not a polynomial): every entry is within its "
-            f"tolerance of the exact dZ at every point; each of the {len(mistakes(batch))} "
-            f"named mistakes differs by more than 1e6 tolerances there, so it fails with "
+def guarantee(batch: int, points: list[dict]) -> str:
+    """What a pass means (no probability: dZ is not a polynomial), naming any mistake the
+    points failed to separate."""
+    named = mistakes(batch)
+    apart = [text for text, terms in named if separated(terms, points)]
+    text = (f"not a probability (dZ is not a polynomial): every entry is within its "
+            f"tolerance of the exact dZ at every point; each of the {len(apart)} named "
+            f"mistakes differs by more than 1e6 tolerances there, so it fails with "
             f"certainty; a function equal to dZ at these points only would pass")
+    if len(apart) < len(named):
+        others = [t.split(" (")[0] for t, _ in named if t not in apart]
+        text += f" (not separated at these points: {'; '.join(others)})"
+    return text
 
 
 def fit(run) -> tuple[dict | None, str | None]:
