@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import re
 
 import numpy as np
 import pytest
@@ -19,14 +20,20 @@ from tests.implementations import CORPUS
 LAYERS = ["conv", "maxpool", "avgpool", "relu", "linear", "softmax-ce"]
 
 
-def square_2d(spec: dict) -> bool:
-    """What the corpus functions take: 2-d, one stride and one symmetric padding for both
-    axes, square kernel, no dilation or groups, PyTorch's count_include_pad."""
-    return (len(spec["input"]) == 2 and len(set(spec["stride"])) == 1
-            and len({(lo, hi) for lo, hi in spec["padding"]}) == 1
-            and spec["padding"][0][0] == spec["padding"][0][1]
-            and set(spec["dilation"]) == {1} and spec.get("groups", 1) == 1
-            and len(set(spec["kernel"])) == 1 and spec.get("count_include_pad", True))
+def plain(rank: int):
+    """What the corpus functions take: ``rank`` spatial axes, one stride and one symmetric
+    padding for every axis, a square kernel, no dilation or groups, PyTorch's
+    count_include_pad."""
+    def supports(spec: dict) -> bool:
+        return (len(spec["input"]) == rank and len(set(spec["stride"])) == 1
+                and len({(lo, hi) for lo, hi in spec["padding"]}) == 1
+                and spec["padding"][0][0] == spec["padding"][0][1]
+                and set(spec["dilation"]) == {1} and spec.get("groups", 1) == 1
+                and len(set(spec["kernel"])) == 1 and spec.get("count_include_pad", True))
+    return supports
+
+
+square_2d = plain(2)
 
 
 def bound(name: str, options: dict):
@@ -37,14 +44,23 @@ def bound(name: str, options: dict):
         return fn
     spec = symconv.testing.check.layer_spec(layer, options)[1].as_dict()
     keywords = {"stride": spec["stride"][0], "padding": spec["padding"][0][0]}
-    if geometry == "pool":
+    if geometry.startswith("pool"):
         keywords["kernel"] = spec["kernel"][0]
     return functools.partial(fn, **keywords)
 
 
 def supported(name: str) -> list[tuple[str, dict]]:
     layer, _, geometry = CORPUS[name]
-    return cases(layer, square_2d if geometry else None)
+    return cases(layer, plain(int(geometry[-2])) if geometry else None)
+
+
+def test_the_corpus_covers_every_layer_and_1d_2d_3d():
+    layers = {layer for layer, _, _ in CORPUS.values()}
+    assert layers == set(LAYERS)
+    for layer in layers:
+        assert {ok for name, (kind, ok, _) in CORPUS.items() if kind == layer} == {True, False}
+    ranks = {geometry[-2] for _, _, geometry in CORPUS.values() if geometry}
+    assert ranks == {"1", "2", "3"}
 
 
 @pytest.mark.parametrize("name", sorted(n for n, (_, ok, _) in CORPUS.items() if ok))
@@ -209,10 +225,56 @@ def test_derivations_are_cached_per_spec():
     assert len(_CACHE) == size
 
 
-def test_softmax_has_no_polynomial_bound():
+def test_softmax_has_no_polynomial_bound_but_states_its_guarantee():
     from tests.implementations import softmax_ce_stable
     result = check_backward(softmax_ce_stable.backward, "softmax-ce", classes=4, batch=3)
     assert result.passed and result.bound is None
+    assert result.guarantee.startswith("not a probability")
+    assert "bound: not a probability" in result.report()
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _onehot(z, y):
+    return np.eye(z.shape[1])[y]
+
+
+SOFTMAX_MISTAKES = {
+    "no-mean": (lambda z, y: _softmax(z) - _onehot(z, y),
+                "p[0,0] - Y[0,0]", "1/N of the batch mean is missing"),
+    "no-minus-y": (lambda z, y: _softmax(z) / len(y), "1/3·p[0,0]", "the -Y term is missing"),
+    "sign": (lambda z, y: (_onehot(z, y) - _softmax(z)) / len(y),
+             "-1/3·p[0,0] + 1/3·Y[0,0]", "the sign is flipped"),
+    "log-softmax": (lambda z, y: (np.log(_softmax(z)) - _onehot(z, y)) / len(y),
+                    "1/3·(log p)[0,0] - 1/3·Y[0,0]", "log-softmax used"),
+    "twice-averaged": (lambda z, y: (_softmax(z) - _onehot(z, y)) / len(y) ** 2,
+                       "1/9·p[0,0] - 1/9·Y[0,0]", "divided by N = 3 twice"),
+    "batch-axis": (lambda z, y: (np.exp(z) / np.exp(z).sum(axis=0) - _onehot(z, y)) / len(y),
+                   "1/3·q[0,0] - 1/3·Y[0,0]", "over the batch axis"),
+}
+
+
+@pytest.mark.parametrize("name", SOFTMAX_MISTAKES)
+def test_softmax_mistakes_are_fitted_as_terms_of_p_and_y_and_named(name):
+    fn, got, diagnosis = SOFTMAX_MISTAKES[name]
+    result = check_backward(fn, "softmax-ce", classes=4, batch=3)
+    report = result.report()
+    assert not result.passed
+    assert "expected: 1/3·p[" in report and "- 1/3·Y[" in report
+    assert f"got:      {got}" in re.sub(r"\[\d+,\d+\]", "[0,0]", report)
+    assert diagnosis in report
+
+
+def test_softmax_above_the_symbolic_budget_uses_the_closed_form():
+    from tests.implementations import softmax_ce_no_mean, softmax_ce_stable
+    options = {"classes": 300, "batch": 2}
+    result = check_backward(softmax_ce_stable.backward, "softmax-ce", **options)
+    assert result.passed and "closed form" in result.method
+    result = check_backward(softmax_ce_no_mean.backward, "softmax-ce", **options)
+    assert not result.passed and "1/N of the batch mean is missing" in result.report()
 
 
 def test_cli_check_exit_codes(capsys):
@@ -288,3 +350,81 @@ def test_catalogue_cases_with_r_at_least_d_catch_a_dropped_minus_r(monkeypatch):
         assert not derivation.proven, name
         failed = [r for r in derivation.results if not r.proven]
         assert [r.name for r in failed] == ["dW"] and failed[0].mismatch is not None, name
+
+
+@pytest.mark.parametrize("layer", ["conv", "linear", "relu", "maxpool", "avgpool"])
+def test_exact_evaluation_without_expansion_equals_the_derived_polynomials(layer):
+    from symconv.testing.check import draw_points, layer_spec
+    from symconv.testing.derived import prepare
+    from symconv.testing.numeric import Numeric
+    rng = np.random.default_rng(1)
+    for case, options in cases(layer):
+        record, spec = layer_spec(layer, options)
+        symbolic, numeric = prepare(record, spec), Numeric(record, spec)
+        assert symbolic.shapes() == numeric.shapes() and symbolic.degree == numeric.degree
+        assert numeric.value_limit() <= symbolic.value_limit(), case
+        if layer == "maxpool":
+            counted = np.zeros(spec.input_shape)
+            for _, _, (_, winner) in symbolic.indicators:
+                counted[winner] += 1
+            assert np.array_equal(counted, numeric.readers()), case
+        for point in draw_points(symbolic, numeric.value_limit(), 2, rng):
+            want, got = symbolic.expect(point.arrays), numeric.expect(point.arrays)
+            for name, (value, tolerance) in want.items():
+                other, slack = got[name]
+                assert np.all(np.abs(value - other) <= tolerance + slack), (case, name)
+                assert np.array_equal(tolerance > 0, slack > 0), (case, name)
+
+
+def test_large_instances_are_checked_exactly_without_expansion():
+    from tests.implementations import conv_einsum, conv_kernel_not_flipped
+    options = {"input": (40, 40), "kernel": 3, "padding": 1, "in_channels": 8,
+               "out_channels": 8, "batch": 2}
+    result = check_backward(conv_einsum.einsum_backward(1, 1), "conv", **options)
+    assert result.passed and "without expanding" in result.method and result.bound < 1e-12
+    unflipped = functools.partial(conv_kernel_not_flipped.backward, stride=1, padding=1)
+    result = check_backward(unflipped, "conv", **options)
+    assert not result.passed and "kernel is not flipped" in result.report()
+
+
+def test_codegen_checks_a_large_module_at_full_size(tmp_path, monkeypatch, capsys):
+    from symconv.cli import main
+    from symconv.render import artifacts
+    target = tmp_path / "conv.py"
+    arguments = ["codegen", "--input", "64x64", "--kernel", "3", "--in-channels", "16",
+                 "--out-channels", "16", "-o", str(target)]
+    assert main(arguments) == 0
+    text = " ".join(target.read_text().split())
+    assert "run on input (1, 16, 64, 64), gives dX, dW, db equal" in text
+    assert "without expanding its terms" in text and "not run against" not in text
+    original = artifacts.render
+    monkeypatch.setattr(artifacts, "render", lambda template, **context: original(
+        template, **context).replace("rotated = w[(*ALL, *(slice(None, None, -1),) * RANK)]",
+                                     "rotated = w"))
+    target.unlink()
+    assert main(arguments) == 1
+    err = capsys.readouterr().err
+    assert "dX[" in err and "kernel is not flipped" in err and not target.exists()
+
+
+@pytest.mark.parametrize("name, case, diagnosis", [
+    ("conv3d_depth_not_flipped", "in4x4x4-k2-s2-p0-r0-n1c1f2", "but not on axis 0"),
+    ("conv1d_same_padding_backward", "in7-k2-s3-p0-r2-n2c2f2", "dX is shifted"),
+    ("maxpool1d_overwrite", "in8-k3-s2-p0-r1-n1c2", "overwritten instead of added"),
+    ("relu_mask_from_dy", "in7-n1c1", "the mask is the sign of dy"),
+    ("avgpool1d_exclude_pad", "in7-k3-s2-p1-r0-n2c1", "scaled by 3/2"),
+])
+def test_corpus_mistakes_beyond_2d_are_named(name, case, diagnosis):
+    options = dict(supported(name))[case]
+    result = check_backward(bound(name, options), CORPUS[name][0], **options)
+    assert not result.passed and diagnosis in result.report()
+
+
+def test_large_pooling_is_checked_without_expansion():
+    from tests.implementations import maxpool_add_at, maxpool_overwrite
+    options = {"input": (40, 40), "kernel": 3, "stride": 2, "in_channels": 3}
+    good = functools.partial(maxpool_add_at.backward, kernel=3, stride=2)
+    result = check_backward(good, "maxpool", **options)
+    assert result.passed and "without expanding" in result.method
+    bad = functools.partial(maxpool_overwrite.backward, kernel=3, stride=2)
+    assert not check_backward(bad, "maxpool", **options).passed

@@ -9,6 +9,12 @@ evaluated at the same point: equal, or not. Two different polynomials of degree 
 agree at a random point of [-R, R]^n with probability at most D / (2R + 1)
 (Schwartz–Zippel), so k independent points bound the chance that a wrong gradient passes by
 (D / (2R + 1))^k.
+
+The derived polynomials are expanded symbolically (:mod:`symconv.testing.derived`, which
+gives the term-level report) up to :data:`SYMBOLIC_TERMS` forward terms; larger instances of
+conv, linear, ReLU and softmax-ce are evaluated exactly without expansion
+(:mod:`symconv.testing.numeric`). Softmax-ce is not a polynomial: see
+:mod:`symconv.testing.softmax` for its tolerance and what a pass guarantees.
 """
 
 from __future__ import annotations
@@ -19,14 +25,22 @@ from typing import Any, Callable
 
 import numpy as np
 
+import symconv.testing.softmax as softmax
+from symconv.engine.budget import check_budget
 from symconv.engine.contract import Layer
 from symconv.engine.options import normalise, refuse_foreign
+from symconv.errors import SpecError
 from symconv.layers.registry import layer_named
-from symconv.testing.derived import Prepared, prepare, softmax_reference, value_range
+from symconv.testing.derived import Prepared, prepare
+from symconv.testing.numeric import NUMERIC_LAYERS, Numeric
 
 TARGET_BOUND = 1e-13
 """Points are added until the Schwartz–Zippel bound is below this (the aim is < 1e-12)."""
-EPSILON = 2.0 ** -52
+SYMBOLIC_TERMS = 150_000
+"""Largest instance (forward terms) whose derived polynomials are expanded for a check."""
+SOFTMAX_SYMBOLIC_TERMS = 16
+"""Largest softmax-ce instance compared with SymPy's own derivative (its cost grows like
+C**3; 32 classes take half a minute); larger ones use the proven closed form."""
 
 
 def describe(error: BaseException) -> str:
@@ -97,7 +111,8 @@ class CheckResult:
 
     ``passed``: every gradient returned equals the derived one at every point;
     ``mismatches``: one :class:`Mismatch` per wrong gradient; ``bound``: the probability
-    that a wrong gradient passes (``None`` for softmax-ce, which is not a polynomial);
+    that a wrong gradient passes (``None`` for softmax-ce, which is not a polynomial: its
+    ``guarantee`` says what a pass means there); ``guarantee``: that statement in words;
     ``skipped``: gradients ``fn`` returned as ``None``; ``mutated``: arguments ``fn``
     changed in place (reported, not a failure: ``fn`` got copies); ``error``: the exception
     ``fn`` raised, if it did.
@@ -115,6 +130,7 @@ class CheckResult:
     mutated: list[str] = field(default_factory=list)
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    guarantee: str = ""
     context: Any = field(default=None, repr=False)
     _details: str | None = field(default=None, repr=False)
 
@@ -146,6 +162,8 @@ class CheckResult:
         if self.bound is not None:
             lines.append(f"  bound: a wrong gradient passes with probability <= "
                          f"{self.bound:.1e} (Schwartz-Zippel over {self.points} points)")
+        else:
+            lines.append(f"  bound: {self.guarantee}")
         lines += [f"  skipped: {name} (fn returned None)" for name in self.skipped]
         lines += [f"  note: fn modified its argument {name} in place (it was given a copy)"
                   for name in self.mutated]
@@ -157,7 +175,7 @@ class CheckResult:
     def as_dict(self) -> dict:
         return {"layer": self.layer, "spec": self.spec.as_dict(), "passed": self.passed,
                 "bound": self.bound, "method": self.method, "points": self.points,
-                "value_range": self.value_range,
+                "value_range": self.value_range, "guarantee": self.guarantee,
                 "mismatches": [m.as_dict() for m in self.mismatches],
                 "skipped": self.skipped, "mutated": self.mutated, "error": self.error,
                 "notes": self.notes,
@@ -193,46 +211,72 @@ def assert_backward(fn: Callable, layer: str = "conv", *, seed: int = 0, **optio
         raise AssertionError(result.report())
 
 
+def reference(layer: Layer, spec, derivation=None, numeric: bool | None = None):
+    """What ``fn`` is compared with: the expanded derivation (:func:`prepare`) up to
+    :data:`SYMBOLIC_TERMS` forward terms or within the layer's symbolic budget, else the
+    exact evaluation without expansion (:class:`Numeric`). ``numeric`` forces one or the
+    other."""
+    if numeric is None:
+        limit = SOFTMAX_SYMBOLIC_TERMS if layer.name == "softmax-ce" else SYMBOLIC_TERMS
+        numeric = layer.name in NUMERIC_LAYERS and (
+            spec.forward_terms > limit or not within_budget(layer, spec))
+    return Numeric(layer, spec) if numeric else prepare(layer, spec, derivation)
+
+
+def within_budget(layer: Layer, spec) -> bool:
+    try:
+        check_budget(layer.name, layer.max_terms, spec)
+    except SpecError:
+        return False
+    return True
+
+
 def check_spec(fn: Callable, layer: Layer, spec, *, seed: int = 0,
-               derivation=None) -> CheckResult:
-    """:func:`check_backward` on a spec object; ``derivation`` (of ``spec``) saves deriving."""
-    prepared = prepare(layer, spec, derivation)
+               derivation=None, numeric: bool | None = None) -> CheckResult:
+    """:func:`check_backward` on a spec object; ``derivation`` (of ``spec``) saves deriving;
+    ``numeric`` chooses the evaluation (see :func:`reference`)."""
+    prepared = reference(layer, spec, derivation, numeric)
     rng = np.random.default_rng(seed)
     convention = CONVENTIONS[layer.name]
     if layer.name == "softmax-ce":
-        limit, bound, points = None, None, softmax_points(prepared, rng)
+        limit, bound = None, None
+        drawn = softmax.draw(prepared.shapes()["Z"], rng)
+        points = [Point(f"random point {k + 1}", {name: point[name] for name in "ZyY"})
+                  for k, point in enumerate(drawn)]
+        guarantee = softmax.guarantee(spec.batch, drawn)
     else:
-        limit = value_range(prepared)
-        degree = max((c.degree for c in prepared.compiled.values()), default=1) or 1
-        per_point = degree / (2 * limit + 1)
+        limit = prepared.value_limit()
+        per_point = prepared.degree / (2 * limit + 1)
         count = max(2, math.ceil(math.log(TARGET_BOUND) / math.log(per_point)))
         points = draw_points(prepared, limit, count, rng)
         bound = per_point ** len(points)
+        guarantee = (f"a wrong gradient (a different polynomial of degree <= "
+                     f"{prepared.degree}) passes with probability <= {bound:.1e}")
     result = CheckResult(layer.name, spec, True, bound, method_text(prepared, limit, points),
-                         len(points), limit)
+                         len(points), limit, guarantee=guarantee)
     run = Run(fn, prepared, convention, points, result)
     result.context = run
     run.check()
     return result
 
 
-def draw_points(prepared: Prepared, limit: int, count: int, rng) -> list[Point]:
+def draw_points(prepared, limit: int, count: int, rng) -> list[Point]:
     """Random integer points in [-R, R]; non-zero X for ReLU; distinct X for max pooling,
     plus one point where overlapping windows share their arg-max."""
-    arrays = prepared.arrays()
+    shapes = prepared.shapes()
     points = []
     for k in range(count):
-        values = {name: rng.integers(-limit, limit + 1, array.shape).astype(float)
-                  for name, array in arrays.items()}
+        values = {name: rng.integers(-limit, limit + 1, shape).astype(float)
+                  for name, shape in shapes.items()}
         if prepared.layer.name == "relu":
             x = values["X"]
             x[x == 0] = rng.choice([-1.0, 1.0], int((x == 0).sum()))
         if prepared.layer.name == "maxpool":
-            values["X"] = distinct(arrays["X"].shape, rng)
+            values["X"] = distinct(shapes["X"], rng)
         points.append(Point(f"random point {k + 1}", values))
     if prepared.layer.name == "maxpool":
-        values = {name: rng.integers(-limit, limit + 1, array.shape).astype(float)
-                  for name, array in arrays.items()}
+        values = {name: rng.integers(-limit, limit + 1, shape).astype(float)
+                  for name, shape in shapes.items()}
         values["X"] = shared_argmax(prepared, rng)
         points.append(Point("shared arg-max point (overlapping windows pick the same entry)",
                             values))
@@ -245,40 +289,35 @@ def distinct(shape: tuple[int, ...], rng) -> np.ndarray:
     return (rng.permutation(size) - size // 2).astype(float).reshape(shape)
 
 
-def shared_argmax(prepared: Prepared, rng) -> np.ndarray:
+def shared_argmax(prepared, rng) -> np.ndarray:
     """Distinct values that rise with the number of windows reading an entry, so an entry
     in the overlap of windows is the maximum of all of them."""
-    x = prepared.forward.inputs["X"]
-    readers = np.zeros(x.shape)
-    for _, kind, (_window, winner) in prepared.indicators:
-        if kind == "max":
-            readers[winner] += 1
+    if not prepared.symbolic:
+        readers = prepared.readers().astype(float)
+    else:
+        readers = np.zeros(prepared.shapes()["X"])
+        for _, kind, (_window, winner) in prepared.indicators:
+            if kind == "max":
+                readers[winner] += 1
     size = readers.size
-    return readers * size + distinct(x.shape, rng)
+    return readers * size + distinct(readers.shape, rng)
 
 
-def softmax_points(prepared: Prepared, rng) -> list[Point]:
-    z = prepared.forward.inputs["Z"]
-    batch, classes = z.shape
-    points = []
-    for k in range(3):
-        y = rng.integers(0, classes, batch)
-        points.append(Point(f"random point {k + 1}", {
-            "Z": rng.integers(-6, 7, z.shape).astype(float), "y": y,
-            "Y": np.eye(classes)[y]}))
-    return points
-
-
-def method_text(prepared: Prepared, limit: int | None, points: list[Point]) -> str:
+def method_text(prepared, limit: int | None, points: list[Point]) -> str:
     name = prepared.layer.name
     if name == "softmax-ce":
-        return ("dZ compared with SymPy's derivative evaluated in 40-digit arithmetic at 3 "
-                "points (integer logits in [-6, 6], random classes), tolerance per entry "
-                "16 (C + 4) eps (|dZ| + (p + y) / N)")
+        source = ("SymPy's derivative in 40-digit arithmetic" if prepared.symbolic else
+                  "the proven closed form (softmax(Z) - Y)/N in 50-digit arithmetic")
+        return (f"dZ compared with {source} at {len(points)} points (integer logits in "
+                f"[-6, 6], random classes), tolerance per entry 16 (C + 4) eps (|dZ| + "
+                f"(p + Y) / N)")
+    evaluation = ("the derived polynomial at the same point" if prepared.symbolic else
+                  f"the derived gradient evaluated exactly at the same point without "
+                  f"expanding its terms ({prepared.how})")
     text = (f"exact evaluation: fn at {len(points)} points of random integers in "
             f"[-{limit}, {limit}] (every product and sum exact in float64), each entry "
-            f"compared with the derived polynomial at the same point")
-    if any(c.rational for c in prepared.compiled.values()):
+            f"compared with {evaluation}")
+    if prepared.rational:
         text += ("; rational coefficients: tolerance per polynomial 8 (terms + 2) eps "
                  "(sum of |term|)")
     if name == "maxpool":
@@ -302,7 +341,7 @@ class BadReturn(Exception):
 class Run:
     """The calls of ``fn`` at every point and the comparisons; kept for the report."""
 
-    def __init__(self, fn, prepared: Prepared, convention: Convention, points, result):
+    def __init__(self, fn, prepared: Prepared | Numeric, convention: Convention, points, result):
         self.fn, self.prepared, self.convention = fn, prepared, convention
         self.points, self.result = points, result
         self.got: list[dict] = []        # per point: gradient name -> array or None
@@ -350,17 +389,7 @@ class Run:
 
     def expect(self, point: Point) -> dict:
         """The derived value of every gradient at ``point``, and its tolerance per entry."""
-        prepared = self.prepared
-        if prepared.layer.name == "softmax-ce":
-            return {"Z": softmax_expected(prepared, point)}
-        values = prepared.values(point.arrays)
-        expected = {}
-        for name, compiled in prepared.compiled.items():
-            value, absolute = compiled.evaluate(values)
-            tolerance = (8 * (compiled.terms.reshape(compiled.shape) + 2) * EPSILON * absolute
-                         if compiled.rational else np.zeros(compiled.shape))
-            expected[name] = (value, tolerance)
-        return expected
+        return self.prepared.expect(point.arrays)
 
     def check(self) -> None:
         result = self.result
@@ -443,17 +472,3 @@ def compare(label: str, got: np.ndarray, want: np.ndarray, tolerance: np.ndarray
     return Mismatch(label, "value", f"{label}[{where}] differs ({count} of {want.size} "
                     f"entries differ)", number, index, float(want[index]), float(got[index]),
                     count, int(want.size))
-
-
-def softmax_expected(prepared: Prepared, point: Point) -> tuple[np.ndarray, np.ndarray]:
-    import mpmath
-    function, shape = softmax_reference(prepared)
-    arguments = list(point.arrays["Z"].ravel()) + list(point.arrays["Y"].ravel())
-    with mpmath.workdps(40):
-        value = np.array([float(v) for v in function(*[mpmath.mpf(a) for a in arguments])])
-    value = value.reshape(shape)
-    batch, classes = shape
-    y = point.arrays["Y"]
-    p = value * batch + y
-    tolerance = 16 * (classes + 4) * EPSILON * (np.abs(value) + (np.abs(p) + y) / batch)
-    return value, tolerance

@@ -26,6 +26,7 @@ from symconv.layers.relu.maths import region
 
 EXACT_LIMIT = 2 ** 50
 """Largest absolute sum of terms allowed in one entry: float64 integers are exact to 2**53."""
+EPSILON = 2.0 ** -52
 MAX_VALUE = 4096
 """Largest random integer drawn (the Schwartz–Zippel set is [-R, R], R <= 4096)."""
 
@@ -98,6 +99,45 @@ class Prepared:
                 index, sign = data
                 values[symbol_id] = float(x[index] > 0 if sign == ">" else x[index] < 0)
         return values
+
+    symbolic = True
+
+    def shapes(self) -> dict[str, tuple[int, ...]]:
+        """The arrays a point draws: the inputs and the upstream gradient ``G``."""
+        return {name: array.shape for name, array in self.arrays().items()}
+
+    @property
+    def degree(self) -> int:
+        return max((c.degree for c in self.compiled.values()), default=1) or 1
+
+    @property
+    def rational(self) -> bool:
+        return any(c.rational for c in self.compiled.values())
+
+    def value_limit(self) -> int:
+        return value_range(self)
+
+    def expect(self, arrays: dict[str, np.ndarray]) -> dict:
+        """``{gradient: (value, tolerance per entry)}`` at the point ``arrays``: exact for
+        integer coefficients; rational ones get ``8 (terms + 2) eps (sum of |term|)``."""
+        if self.layer.name == "softmax-ce":
+            import mpmath
+
+            from symconv.testing.softmax import with_tolerance
+            function, shape = softmax_reference(self)
+            values = list(arrays["Z"].ravel()) + list(arrays["Y"].ravel())
+            with mpmath.workdps(40):
+                value = np.array([float(v) for v in
+                                  function(*[mpmath.mpf(a) for a in values])])
+            return {"Z": with_tolerance(value.reshape(shape), arrays["Y"])}
+        values = self.values(arrays)
+        expected = {}
+        for name, compiled in self.compiled.items():
+            value, absolute = compiled.evaluate(values)
+            tolerance = (8 * (compiled.terms.reshape(compiled.shape) + 2) * EPSILON * absolute
+                         if compiled.rational else np.zeros(compiled.shape))
+            expected[name] = (value, tolerance)
+        return expected
 
     def symbol_name(self, symbol_id: int) -> str:
         name = self.names[symbol_id]

@@ -12,6 +12,7 @@ from fractions import Fraction
 
 import numpy as np
 
+import symconv.testing.softmax as softmax
 from symconv.testing.recover import (
     evaluate_terms,
     probe_polynomial,
@@ -27,7 +28,8 @@ def explain(result) -> str:
     """The report of every mismatch of ``result`` (a failed :class:`CheckResult`)."""
     run = result.context
     lines = []
-    recovered = recover_all(run) if run.prepared.layer.name != "softmax-ce" else {}
+    softmax_ce = run.prepared.layer.name == "softmax-ce"
+    recovered = recover_all(run) if run.prepared.symbolic and not softmax_ce else {}
     for mismatch in result.mismatches:
         lines.append(f"{mismatch.message}"
                      + (f" at {run.points[mismatch.point].label}" if mismatch.kind == "value"
@@ -35,6 +37,13 @@ def explain(result) -> str:
         if mismatch.kind != "value":
             continue
         lines.append(f"  values:   expected {mismatch.expected!r}, got {mismatch.got!r}")
+        if softmax_ce:
+            lines += softmax.explain(run, mismatch)
+            continue
+        if not run.prepared.symbolic:
+            lines.append("  terms:    (not recovered: the instance is checked by exact "
+                         "evaluation without expanding its polynomials; check a smaller "
+                         "spec for the term-level report)")
         name = mismatch.gradient[1:]
         if name in recovered:
             expected_terms, got_terms, how = recovered[name]
@@ -216,6 +225,18 @@ def index_maps(run):
                 offset + np.ravel_multi_index(turned, w.shape)
         yield "the kernel is not flipped (a correlation with W where rot180(W) is needed)", \
             flipped
+        rank = len(w.shape) - 2
+        for axis in range(rank if rank > 1 else 0):
+            partly = {}
+            for index in np.ndindex(*w.shape):
+                turned = list(index)
+                turned[2 + axis] = w.shape[2 + axis] - 1 - index[2 + axis]
+                partly[offset + np.ravel_multi_index(index, w.shape)] = \
+                    offset + np.ravel_multi_index(turned, w.shape)
+            others = [a for a in range(rank) if a != axis]
+            yield (f"the kernel is flipped on spatial ax{'es' if len(others) > 1 else 'is'} "
+                   f"{', '.join(map(str, others))} but not on axis {axis} (rot180 reverses "
+                   f"every axis)"), partly
     for letter in ("G", "X", "W"):
         if letter not in arrays or prepared.layer.name == "linear":
             continue
@@ -262,6 +283,10 @@ def numeric_mistakes(run, mismatch) -> list[str]:
                      "of one window overwrites another's (assignment instead of +=)")
     found += leftover_mistake(run, name, got, want)
     found += shifted_mistake(name, got, want)
+    if run.prepared.layer.name == "relu" and got.shape == want.shape:
+        dy = point.arrays["G"]
+        if np.array_equal(got, dy * (dy > 0)):
+            found.append("the mask is the sign of dy, not of x (dX = dY [dY > 0])")
     if run.prepared.layer.name == "conv" and name == "X":
         w = point.arrays["W"]
         turned = w[(Ellipsis, *(slice(None, None, -1),) * (w.ndim - 2))]

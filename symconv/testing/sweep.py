@@ -39,6 +39,8 @@ CONV = [
     {"input": 7, "kernel": 3, "stride": 2, "padding": 1, "in_channels": 2, "out_channels": 3,
      "batch": 2},
     {"input": (4, 4, 4), "kernel": 2, "stride": 2, "out_channels": 2},
+    {"input": (5, 4, 6), "kernel": 3, "stride": 2, "padding": 1, "in_channels": 2,
+     "out_channels": 2},
 ]
 MAXPOOL = [
     {"input": (4, 4), "kernel": 2, "in_channels": 2, "batch": 2},
@@ -48,7 +50,9 @@ MAXPOOL = [
     {"input": (5, 7), "kernel": (3, 2), "stride": (2, 1)},
     {"input": (4, 6), "kernel": 2},
     {"input": 9, "kernel": 3, "stride": 2, "padding": 1, "dilation": 2},
+    {"input": 8, "kernel": 3, "stride": 2, "in_channels": 2},
     {"input": (4, 4, 4), "kernel": 2},
+    {"input": (4, 5, 4), "kernel": 2, "stride": 1},
 ]
 AVGPOOL = [
     {"input": (6, 6), "kernel": 2, "in_channels": 2, "batch": 2},
@@ -56,6 +60,7 @@ AVGPOOL = [
     {"input": (6, 6), "kernel": 3, "stride": 2},
     {"input": (5, 4), "kernel": (3, 2), "stride": (2, 1)},
     {"input": 6, "kernel": 3, "stride": 2, "padding": 1, "count_include_pad": False},
+    {"input": 7, "kernel": 3, "stride": 2, "padding": 1, "batch": 2},
     {"input": (4, 4, 4), "kernel": 2},
 ]
 RELU = [{"input": (3, 4), "in_channels": 2, "batch": 2}, {"input": 7},
