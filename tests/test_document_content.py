@@ -69,3 +69,12 @@ def test_a_128x128_layer_compiles(tmp_path):
                  "-o", str(tmp_path / "big.tex")]) == 0
     assert (tmp_path / "big.pdf").read_bytes().startswith(b"%PDF")
     print(f"128x128: {time.perf_counter() - start:.1f} s")
+
+
+def test_maxpool_indicators_follow_the_naming_rule():
+    """With a batch, every name — entries, outputs in the indicators [X_w = max O_i] and
+    SymPy's derivative — carries both the image and the channel index."""
+    page = symconv.derive("maxpool", input=(4, 4), kernel=2, batch=2).markdown()
+    superscripts = re.findall(r"[XGO]\^\{\(([^)]*)\)\}", page)
+    assert r"= \max O^{(0,0)}_{0,0}]" in page
+    assert superscripts and all(len(s.split(",")) == 2 for s in superscripts)
