@@ -226,7 +226,7 @@ def exercises(derivation: Derivation[PoolSpec], notation: Notation,
                      "with which shares?",
          "answer": f"${notation.partial(x[(0,) * len(x.shape)])} = "
                    + " + ".join(notation.sorted_terms(first)) + "$: "
-                   + (f"one window covers it and divides its $G_i$ by its divisor $q_i$ "
+                   + ("one window covers it and divides its $G_i$ by its divisor $q_i$ "
                       if len(first) == 1 else f"{len(first)} windows cover it, each "
                       "dividing its $G_i$ by its divisor $q_i$ ")
                    + f"({divisor})."},
