@@ -83,7 +83,8 @@ def block_latex(block: Block) -> str:
         return "{\\small\n\\begin{verbatim}\n" + block.text + "\n\\end{verbatim}\n}"
     if block.kind == "box":
         inner = "\n\n".join(block_latex(b) for b in block.blocks)
-        return ("\\begin{center}\n\\fbox{\\begin{minipage}{0.94\\linewidth}\n" + inner
+        return ("\\begin{center}\\setlength{\\fboxsep}{8pt}\n"
+                "\\fbox{\\begin{minipage}{0.93\\linewidth}\n" + inner
                 + "\n\\end{minipage}}\n\\end{center}")
     if block.kind == "heading":
         command = {2: "section", 3: "subsection"}.get(block.level, "paragraph")

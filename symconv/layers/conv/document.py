@@ -19,7 +19,7 @@ from symconv.algebra.symbols import ZERO
 from symconv.algebra.verbs import correlation_window
 from symconv.engine.pipeline import Derivation
 from symconv.layers.conv.spec import ConvSpec
-from symconv.render.example_values import example_values
+from symconv.render.example_values import small_integers
 from symconv.render.figures import (
     MAX_SHOWN,
     combine,
@@ -288,8 +288,8 @@ def worked_example(derivation: Derivation[ConvSpec]) -> dict | None:
     forward = derivation.forward
     x, weights, b, g = (forward.inputs["X"], forward.inputs["W"], forward.inputs["b"],
                         forward.upstream)
-    arrays = {"X": example_values(x.shape) % 5 - 2, "W": example_values(weights.shape) % 3 - 1,
-              "G": example_values(g.shape) % 4 - 1, "b": np.zeros(b.shape, dtype=int)}
+    arrays = {"X": small_integers(x.shape, -2, 2), "W": small_integers(weights.shape, -1, 1, 1),
+              "G": small_integers(g.shape, -1, 2, 2), "b": np.zeros(b.shape, dtype=int)}
     if not arrays["G"][0, 0].sum():
         arrays["G"][(0, 0) + (0,) * spec.window.rank] += 1   # a non-zero bias gradient
     values = symbol_values((symbols, arrays[name]) for name, symbols

@@ -7,7 +7,7 @@ import numpy as np
 
 from symconv.engine.pipeline import Derivation
 from symconv.layers.linear.maths import LinearSpec
-from symconv.render.example_values import example_values
+from symconv.render.example_values import small_integers
 from symconv.render.proof_table import common_context
 from symconv.render.text import Notation
 from symconv.render.window_text import positions_shown
@@ -19,8 +19,8 @@ def worked_example(derivation: Derivation[LinearSpec]) -> dict:
     forward = derivation.forward
     x, w, b = (forward.inputs[k] for k in ("X", "W", "b"))
     g = forward.upstream
-    arrays = {"X": example_values(x.shape) % 5 - 2, "W": example_values(w.shape) % 3 - 1,
-              "G": example_values(g.shape) % 4 - 1, "b": np.zeros(b.shape, dtype=int)}
+    arrays = {"X": small_integers(x.shape, -2, 2), "W": small_integers(w.shape, -2, 2, 1),
+              "G": small_integers(g.shape, -1, 2, 2), "b": np.zeros(b.shape, dtype=int)}
     values = symbol_values((symbols, arrays[name]) for name, symbols
                            in (("X", x), ("W", w), ("G", g), ("b", b)))
     return {"inputs": arrays, "gradients": evaluate_all(derivation.gradients, values),
@@ -35,8 +35,8 @@ def worked_context(derivation: Derivation[LinearSpec], notation: Notation,
     return {
         "intro": "Put small integers into the layer",
         "shown": number_matrices([(name, inputs[name]) for name in "XWG"], 2),
-        "evaluated": "Evaluating the derived sums at these numbers gives the products "
-                     r"$G W$, $G^{\mathsf T} X$ and the column sums of $G$",
+        "evaluated": r"At these numbers the derived sums are the products $G W$ and "
+                     r"$G^{\mathsf T} X$ and the column sums of $G$:",
         "results": number_matrices([(r"\partial L/\partial X", gradients["X"]),
                                     (r"\partial L/\partial W", gradients["W"]),
                                     (r"\partial L/\partial b", db)], 2),

@@ -16,10 +16,10 @@ import sympy
 from symconv.engine.pipeline import Derivation
 from symconv.layers.pool.maxpool import indicator, window_args
 from symconv.layers.pool.spec import PoolSpec
-from symconv.render.example_values import example_values
+from symconv.render.example_values import example_values, small_integers
 from symconv.render.figures import grid_from_labels, plane
 from symconv.render.proof_table import common_context
-from symconv.render.text import Notation, wrap
+from symconv.render.text import Notation, printed_width, wrap
 from symconv.render.window_text import (
     axis_arithmetic,
     geometry_text,
@@ -74,11 +74,15 @@ def received(derivation: Derivation[PoolSpec], notation: Notation,
 
 
 def _two_lines(terms: list[str]) -> tuple[str, str]:
+    """A cell's shares on two lines: two per line when the names are short, else one per
+    line (the rest elided with dots; the listing above has them all)."""
     if not terms:
         return "0", ""
-    head = "+".join(terms[:2])
-    tail = ("+" + "+".join(terms[2:4]) + ("+\\cdots" if len(terms) > 4 else "")
-            if len(terms) > 2 else "")
+    per_line = 2 if printed_width("+".join(terms[:2])) <= 8 else 1
+    head = "+".join(terms[:per_line])
+    rest = terms[per_line:]
+    tail = ("+" + "+".join(rest[:per_line]) + ("+\\cdots" if len(rest) > per_line else "")
+            if rest else "")
     return head, tail
 
 
@@ -147,7 +151,7 @@ def worked_example(derivation: Derivation[PoolSpec]) -> dict:
     """The example input values (distinct: one maximum per window) and small positive G;
     the derived gradient there, each indicator ``[X_w = max O_i]`` set from the values."""
     x, g = derivation.forward.inputs["X"], derivation.forward.upstream
-    arrays = {"X": example_values(x.shape), "G": example_values(g.shape) % 4 + 1}
+    arrays = {"X": example_values(x.shape), "G": small_integers(g.shape, 1, 4, 2)}
     values = symbol_values([(x, arrays["X"]), (g, arrays["G"])])
     if derivation.spec.layer == "maxpool":
         windows = derivation.identity("dX").parts["windows"]
@@ -166,8 +170,8 @@ def worked_context(derivation: Derivation[PoolSpec], notation: Notation,
     inputs, dx = example["inputs"], example["gradients"]["X"]
     is_max = derivation.spec.layer == "maxpool"
     polys = derivation.gradients["X"][0, 0]
-    # by hand: the entry (image 0, channel 0) whose derived gradient has the most terms
-    u = max(np.ndindex(*polys.shape), key=lambda v: (len(polys[v]), dx[(0, 0, *v)] != 0))
+    # by hand: among the entries that receive gradient, the one with the most terms
+    u = max(np.ndindex(*polys.shape), key=lambda v: (dx[(0, 0, *v)] != 0, len(polys[v])))
     return {
         "intro": ("Put the example values into $X$ and small integers into $G$"
                   + (" (image 0, channel 0 shown)" if x.shape[0] * x.shape[1] > 1 else "")),

@@ -9,7 +9,7 @@ import sympy
 from symconv.engine.pipeline import Derivation
 from symconv.layers.relu.maths import region
 from symconv.layers.relu.spec import ElementwiseSpec
-from symconv.render.example_values import example_values
+from symconv.render.example_values import example_values, small_integers
 from symconv.render.figures import grid_from_labels, plane
 from symconv.render.proof_table import common_context
 from symconv.render.text import Notation
@@ -26,7 +26,7 @@ def example_input(shape: tuple[int, ...]) -> np.ndarray:
 def worked_example(derivation: Derivation[ElementwiseSpec]) -> dict:
     """X and G as small integers; the derived gradient there (indicators from X's signs)."""
     x, g = derivation.forward.inputs["X"], derivation.forward.upstream
-    arrays = {"X": example_input(x.shape), "G": example_values(g.shape) % 5 - 1}
+    arrays = {"X": example_input(x.shape), "G": small_integers(g.shape, -1, 3, 2)}
     values = symbol_values([(x, arrays["X"]), (g, arrays["G"])])
     for symbol, index in x.index_of.items():
         values[region(symbol, ">")] = float(arrays["X"][index] > 0)

@@ -8,7 +8,7 @@ import sympy
 
 from symconv.engine.pipeline import Derivation
 from symconv.layers.softmax_ce.maths import SoftmaxSpec
-from symconv.render.example_values import example_values
+from symconv.render.example_values import small_integers
 from symconv.render.proof_table import common_context
 from symconv.render.text import Notation
 from symconv.render.worked import exact_latex, number_matrices
@@ -24,7 +24,7 @@ def worked_example(derivation: Derivation[SoftmaxSpec]) -> dict | None:
     batch, classes = z.shape
     if z.entries.size > WORKED_EXAMPLE_UP_TO:
         return None
-    logits = example_values(z.shape) % 5 - 2
+    logits = small_integers(z.shape, -2, 2)
     targets = (np.arange(batch) * 2 + 1) % classes
     onehot = np.eye(classes, dtype=int)[targets]
     values = {symbol: sympy.Integer(int(logits[index])) for symbol, index in z.index_of.items()}
@@ -87,16 +87,28 @@ def exercises(spec: SoftmaxSpec) -> list[dict]:
     ]
 
 
+def sum_lines(notation: Notation, expression: sympy.Expr) -> list[str]:
+    """SymPy's expression as one line per term of its outer sum, signs leading."""
+    terms = (expression.as_ordered_terms() if isinstance(expression, sympy.Add)
+             else [expression])
+    lines = []
+    for term in terms:
+        text = notation.latex(term)
+        lines.append(text if not lines else
+                     "- " + text[1:].lstrip() if text.startswith("-") else "+ " + text)
+    return lines
+
+
 def document_context(derivation: Derivation[SoftmaxSpec]) -> dict:
     spec = derivation.spec
     z = derivation.forward.inputs["Z"]
-    raw = Notation(z).latex(derivation.gradients["Z"][0, 0])
+    raw = sum_lines(Notation(z), derivation.gradients["Z"][0, 0])
     example = worked_example(derivation)
     return {
         **common_context(derivation),
         "title": "Backpropagation through softmax and cross-entropy",
         "n": spec.batch, "classes": spec.classes, "z0": z[0, 0].name,
-        "sympy_gradient": raw if len(raw) < 600 else "",
+        "sympy_gradient": raw if len("".join(raw)) < 600 else [],
         "worked": worked_context(derivation, example) if example else None,
         "exercises": exercises(spec),
         "figures": [],
