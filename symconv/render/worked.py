@@ -10,6 +10,7 @@ document: matrices of numbers (image 0, channel 0) and one entry worked out by h
 from __future__ import annotations
 
 from fractions import Fraction
+from math import lcm
 
 import numpy as np
 
@@ -39,19 +40,19 @@ def slice_label(rank: int, depth: int) -> str:
 
 
 def matrices(notation: Notation, name: str, array: np.ndarray, rank: int,
-             label=None) -> list[str]:
-    """Displays of ``name = bmatrix`` (image 0, channel 0); in 3-d one matrix per depth slice,
-    ``name[t,:,:]``, two to a display, leaving out slices that hold only zeros (padding, said
+             label=None, factor: str = "") -> list[str]:
+    """Displays of ``name = factor bmatrix`` (image 0, channel 0); in 3-d one matrix per depth
+    slice, ``name[t,:,:]``, two to a display, leaving out slices that hold only zeros (padding, said
     in the text) and eliding the middle of more than four slices with dots."""
     label = label or notation.entry
     spatial = array[(0,) * (array.ndim - rank)]
     if rank != 3:
-        return [f"{name} = " + matrix_latex(plane(spatial, rank), label=label)]
+        return [f"{name} = {factor}" + matrix_latex(plane(spatial, rank), label=label)]
     filled = [t for t in range(spatial.shape[0])
               if any(entry is not ZERO for entry in spatial[t].flat)] or [0]
     depths = filled if len(filled) <= 4 else [filled[0], filled[1], None, filled[-1]]
     shown = [r"\cdots" if t is None else
-             f"{name}{slice_label(rank, t)} = " + matrix_latex(spatial[t], label=label)
+             f"{name}{slice_label(rank, t)} = {factor}" + matrix_latex(spatial[t], label=label)
              for t in depths]
     return [r" \qquad ".join(shown[k:k + 2]) for k in range(0, len(shown), 2)]
 
@@ -69,12 +70,29 @@ def exact_latex(value: float) -> str:
     return rf"{sign}\tfrac{{{abs(share.numerator)}}}{{{share.denominator}}}"
 
 
+def common_denominator(array: np.ndarray) -> int:
+    """The least common denominator of the entries when they are fractions with small
+    denominators (1 for integers or anything else).
+
+    >>> common_denominator(np.array([1 / 3, 0.5, 2.0]))
+    6
+    """
+    shares = [Fraction(float(v)).limit_denominator(100) for v in array.flat]
+    if any(abs(float(s) - float(v)) > 1e-12 for s, v in zip(shares, array.flat)):
+        return 1
+    return lcm(*(s.denominator for s in shares)) if shares else 1
+
+
 def number_matrices(named: list[tuple[str, np.ndarray]], rank: int) -> list[str]:
-    """``name = bmatrix of numbers`` for each array (image 0, channel 0); small 1-d and 2-d
+    """``name = bmatrix of numbers`` for each array (image 0, channel 0); fractions with a
+    common denominator q are written ``1/q`` times a matrix of integers; small 1-d and 2-d
     arrays side by side in one display."""
     shown = []
     for name, array in named:
-        shown += matrices(Notation(), name, array, rank, exact_latex)
+        q = common_denominator(array)
+        factor = rf"\frac{{1}}{{{q}}}" if q > 1 else ""
+        scaled = np.rint(np.asarray(array) * q) if q > 1 else array
+        shown += matrices(Notation(), name, scaled, rank, exact_latex, factor)
     return [r" \qquad ".join(shown)] if rank < 3 else shown
 
 

@@ -19,7 +19,7 @@ from symconv.layers.pool.spec import PoolSpec
 from symconv.render.example_values import example_values, small_integers
 from symconv.render.figures import grid_from_labels, plane
 from symconv.render.proof_table import common_context
-from symconv.render.text import Notation, printed_width, wrap
+from symconv.render.text import Notation, wrap
 from symconv.render.window_text import (
     axis_arithmetic,
     geometry_text,
@@ -74,11 +74,11 @@ def received(derivation: Derivation[PoolSpec], notation: Notation,
 
 
 def _two_lines(terms: list[str]) -> tuple[str, str]:
-    """A cell's shares on two lines: two per line when the names are short, else one per
-    line (the rest elided with dots; the listing above has them all)."""
+    """A cell's shares on two lines: two per line, or one when the names carry an (image,
+    channel) superscript (the rest elided with dots; the listing above has them all)."""
     if not terms:
         return "0", ""
-    per_line = 2 if printed_width("+".join(terms[:2])) <= 8 else 1
+    per_line = 1 if "^{" in terms[0] else 2   # names with (image, channel) are wide
     head = "+".join(terms[:per_line])
     rest = terms[per_line:]
     tail = ("+" + "+".join(rest[:per_line]) + ("+\\cdots" if len(rest) > per_line else "")

@@ -24,7 +24,7 @@ def worked_example(derivation: Derivation[SoftmaxSpec]) -> dict | None:
     batch, classes = z.shape
     if z.entries.size > WORKED_EXAMPLE_UP_TO:
         return None
-    logits = small_integers(z.shape, -2, 2)
+    logits = small_integers(z.shape, -2, 2, 3)
     targets = (np.arange(batch) * 2 + 1) % classes
     onehot = np.eye(classes, dtype=int)[targets]
     values = {symbol: sympy.Integer(int(logits[index])) for symbol, index in z.index_of.items()}
