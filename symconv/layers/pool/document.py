@@ -74,11 +74,11 @@ def received(derivation: Derivation[PoolSpec], notation: Notation,
 
 
 def _two_lines(terms: list[str]) -> tuple[str, str]:
-    """A cell's shares on two lines: two per line, or one when the names carry an (image,
-    channel) superscript (the rest elided with dots; the listing above has them all)."""
+    """A cell's shares on two lines, one share each (more are elided with dots; the listing
+    above has them all)."""
     if not terms:
         return "0", ""
-    per_line = 1 if "^{" in terms[0] else 2   # names with (image, channel) are wide
+    per_line = 1   # one name per line: both figure renderers print it as a name
     head = "+".join(terms[:per_line])
     rest = terms[per_line:]
     tail = ("+" + "+".join(rest[:per_line]) + ("+\\cdots" if len(rest) > per_line else "")
