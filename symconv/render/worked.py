@@ -17,7 +17,17 @@ import numpy as np
 from symconv.algebra.polynomial import evaluate
 from symconv.algebra.symbols import ZERO
 from symconv.render.figures import plane
-from symconv.render.text import Notation, matrix_latex, number_latex, wrap
+from symconv.render.text import (
+    MATRIX_LIMIT,
+    Notation,
+    elided,
+    matrix_latex,
+    number_latex,
+    wrap,
+)
+
+SIDE_BY_SIDE = 16
+"""Number matrices share one display when together they have at most this many columns."""
 
 
 def symbol_values(pairs) -> dict:
@@ -83,17 +93,24 @@ def common_denominator(array: np.ndarray) -> int:
     return lcm(*(s.denominator for s in shares)) if shares else 1
 
 
-def number_matrices(named: list[tuple[str, np.ndarray]], rank: int) -> list[str]:
-    """``name = bmatrix of numbers`` for each array (image 0, channel 0); fractions with a
-    common denominator q are written ``1/q`` times a matrix of integers; small 1-d and 2-d
-    arrays side by side in one display."""
-    shown = []
+def number_matrices(named: list[tuple[str, np.ndarray]], rank: int,
+                    notation: Notation | None = None) -> list[str]:
+    """``name = bmatrix`` for each array (image 0, channel 0): of numbers, where fractions
+    with a common denominator q are written ``1/q`` times a matrix of integers, or of entry
+    names when ``notation`` is given. 1-d and 2-d arrays share one display when together they
+    are at most :data:`SIDE_BY_SIDE` columns wide, else get one display each."""
+    shown, columns = [], 0
     for name, array in named:
-        q = common_denominator(array)
-        factor = rf"\frac{{1}}{{{q}}}" if q > 1 else ""
-        scaled = np.rint(np.asarray(array) * q) if q > 1 else array
-        shown += matrices(Notation(), name, scaled, rank, exact_latex, factor)
-    return [r" \qquad ".join(shown)] if rank < 3 else shown
+        if notation is None:
+            q = common_denominator(array)
+            factor = rf"\frac{{1}}{{{q}}}" if q > 1 else ""
+            scaled = np.rint(np.asarray(array) * q) if q > 1 else array
+            shown += matrices(Notation(), name, scaled, rank, exact_latex, factor)
+        else:
+            shown += matrices(notation, name, array, rank)
+        spatial = plane(np.asarray(array)[(0,) * (array.ndim - rank)], rank)
+        columns += len(elided(spatial.shape[1], MATRIX_LIMIT))
+    return [r" \qquad ".join(shown)] if rank < 3 and columns <= SIDE_BY_SIDE else shown
 
 
 def signed(value: float) -> str:

@@ -95,8 +95,8 @@ def document_context(derivation: Derivation[LinearSpec]) -> dict:
         "dw_examples": [equation(partial(w[o, i]), gradients["W"][o, i])
                         for o, i in positions_shown(w.shape, 1)],
         "db_example": equation(partial(b[0]), gradients["b"][0]),
-        "matrices": {"X": notation.matrix(x.entries), "W": notation.matrix(w.entries),
-                     "G": notation.matrix(g.entries)},
+        "matrices": number_matrices([("G", g.entries), ("W", w.entries), ("X", x.entries)], 2,
+                                    notation),
         "worked": worked_context(derivation, notation, example),
         "exercises": exercises(spec, notation, derivation),
         "figures": [],

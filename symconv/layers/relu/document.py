@@ -9,7 +9,7 @@ import sympy
 from symconv.engine.pipeline import Derivation
 from symconv.layers.relu.maths import region
 from symconv.layers.relu.spec import ElementwiseSpec
-from symconv.render.example_values import example_values, small_integers
+from symconv.render.example_values import small_integers
 from symconv.render.figures import grid_from_labels, plane
 from symconv.render.proof_table import common_context
 from symconv.render.text import Notation
@@ -18,8 +18,9 @@ from symconv.render.worked import by_hand, evaluate_all, number_matrices, symbol
 
 
 def example_input(shape: tuple[int, ...]) -> np.ndarray:
-    """Distinct non-zero integers (0, where ReLU has no derivative, is left out)."""
-    values = example_values(shape)
+    """Small non-zero integers in an irregular pattern (0, where ReLU has no derivative, is
+    left out)."""
+    values = small_integers(shape, -4, 3, 4)
     return np.where(values >= 0, values + 1, values)
 
 
@@ -95,6 +96,7 @@ def document_context(derivation: Derivation[ElementwiseSpec]) -> dict:
     example = worked_example(derivation)
     values = plane(example["inputs"]["X"][0, 0], len(spec.spatial))
     kinds = np.where(values > 0, "hit", "input")
+    depth = " (depth slice 0)" if len(spec.spatial) == 3 else ""
     return {
         **common_context(derivation),
         "title": "Backpropagation through ReLU",
@@ -110,8 +112,9 @@ def document_context(derivation: Derivation[ElementwiseSpec]) -> dict:
         "figures": [
             grid_from_labels("values", "Left: the input values of the worked example below "
                              "(image 0, channel 0)", np.vectorize(str)(values), kinds,
-                             title="$X$"),
+                             title="$X$" + depth),
             grid_from_labels("mask", r"Right: the mask $[X > 0]$, where the gradient passes",
-                             np.where(values > 0, "1", "0"), kinds, title="$[X > 0]$"),
+                             np.where(values > 0, "1", "0"), kinds,
+                             title="$[X > 0]$" + depth),
         ],
     }
