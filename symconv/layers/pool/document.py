@@ -96,9 +96,12 @@ def routing_figures(derivation: Derivation[PoolSpec], notation: Notation) -> lis
     is_max = spec.layer == "maxpool"
     values = example_values(spec.input_shape)
     shares = received(derivation, notation, values)
-    depth = " (depth slice 0)" if rank == 3 else ""
-    view = plane(values[0, 0], rank)
-    got = plane(shares, rank)
+    # in 3-d, the depth slice where the most entries receive gradient
+    slice_ = (max(range(w.input[0]), key=lambda t: sum(bool(s) for s in shares[t].flat))
+              if rank == 3 else 0)
+    depth = f" (depth slice {slice_})" if rank == 3 else ""
+    view = plane(values[0, 0], rank, slice_)
+    got = plane(shares, rank, slice_)
     heads = np.empty(got.shape, dtype=object)
     tails = np.empty(got.shape, dtype=object)
     for index, terms in np.ndenumerate(got):
@@ -130,7 +133,7 @@ def routing_figures(derivation: Derivation[PoolSpec], notation: Notation) -> lis
             "(right) gives the same gradient: with window = stride the backward pass is "
             r"$\partial L/\partial X = \text{mask} \odot \text{upsample}(G)$",
             mask, got_kinds, title="mask" + depth))
-        figs.append(grid_from_labels("upsampled", "", plane(up, rank),
+        figs.append(grid_from_labels("upsampled", "", plane(up, rank, slice_),
                                      np.full(got.shape, "input", dtype=object),
                                      title=r"$G$ upsampled" + depth))
     return figs
