@@ -45,8 +45,8 @@ def worked_context(derivation: Derivation[ElementwiseSpec], notation: Notation,
     u = next((u for u in np.ndindex(*x.shape) if x[u] > 0 and g[u] != 0), (0,) * x.ndim)
     symbol = derivation.forward.inputs["X"][u]
     return {
-        "intro": "Put small integers into the input and the upstream gradient (image 0, "
-                 "channel 0 shown)",
+        "intro": "Put small integers into the input and the upstream gradient"
+                 + (" (image 0, channel 0 shown)" if x.shape[0] * x.shape[1] > 1 else ""),
         "shown": number_matrices([("X", x), ("G", g)], rank),
         "evaluated": "The derived gradient at these numbers keeps $G$ where $X > 0$ and is 0 "
                      "elsewhere:",
