@@ -88,7 +88,8 @@ def block_latex(block: Block) -> str:
                 + "\n\\end{minipage}}\n\\end{center}")
     if block.kind == "heading":
         command = {2: "section", 3: "subsection"}.get(block.level, "paragraph")
-        return f"\\{command}{{{inline(block.text)}}}"
+        room = r"\needlines{8\baselineskip}" if block.level in (2, 3) else ""
+        return f"{room}\\{command}{{{inline(block.text)}}}"
     if block.kind == "math":
         return _math(block.text)
     if block.kind == "list":
