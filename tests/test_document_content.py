@@ -71,10 +71,14 @@ def test_a_128x128_layer_compiles(tmp_path):
     print(f"128x128: {time.perf_counter() - start:.1f} s")
 
 
-def test_maxpool_indicators_follow_the_naming_rule():
-    """With a batch, every name — entries, outputs in the indicators [X_w = max O_i] and
-    SymPy's derivative — carries both the image and the channel index."""
-    page = symconv.derive("maxpool", input=(4, 4), kernel=2, batch=2).markdown()
+@pytest.mark.parametrize("layer, options, indicator", [
+    ("maxpool", {"input": (4, 4), "kernel": 2, "batch": 2}, r"= \max O^{(0,0)}_{0,0}]"),
+    ("relu", {"input": (2, 3), "batch": 2}, r"[X^{(0,0)}_{0,1} > 0]"),
+])
+def test_indicators_follow_the_naming_rule(layer, options, indicator):
+    """With a batch, every name — entries, the region indicators ([X_w = max O_i],
+    [X_u > 0]) and SymPy's derivative — carries both the image and the channel index."""
+    page = symconv.derive(layer, **options).markdown()
     superscripts = re.findall(r"[XGO]\^\{\(([^)]*)\)\}", page)
-    assert r"= \max O^{(0,0)}_{0,0}]" in page
+    assert indicator in page
     assert superscripts and all(len(s.split(",")) == 2 for s in superscripts)

@@ -93,6 +93,9 @@ def document_context(derivation: Derivation[ElementwiseSpec]) -> dict:
     first = (0,) * len(spec.shape)
     derived = derivation.gradients["X"][first]
     notation = Notation(g, x)
+    for symbol in x.entries.flat:   # [X_u > 0] with the document's name of X_u
+        for sign in "<>":
+            notation.rename(region(symbol, sign), f"[{notation.name(symbol)} {sign} 0]")
     example = worked_example(derivation)
     values = plane(example["inputs"]["X"][0, 0], len(spec.spatial))
     kinds = np.where(values > 0, "hit", "input")
