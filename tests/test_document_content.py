@@ -69,3 +69,16 @@ def test_a_128x128_layer_compiles(tmp_path):
                  "-o", str(tmp_path / "big.tex")]) == 0
     assert (tmp_path / "big.pdf").read_bytes().startswith(b"%PDF")
     print(f"128x128: {time.perf_counter() - start:.1f} s")
+
+
+@pytest.mark.parametrize("layer, options, indicator", [
+    ("maxpool", {"input": (4, 4), "kernel": 2, "batch": 2}, r"= \max O^{(0,0)}_{0,0}]"),
+    ("relu", {"input": (2, 3), "batch": 2}, r"[X^{(0,0)}_{0,1} > 0]"),
+])
+def test_indicators_follow_the_naming_rule(layer, options, indicator):
+    """With a batch, every name — entries, the region indicators ([X_w = max O_i],
+    [X_u > 0]) and SymPy's derivative — carries both the image and the channel index."""
+    page = symconv.derive(layer, **options).markdown()
+    superscripts = re.findall(r"[XGO]\^\{\(([^)]*)\)\}", page)
+    assert indicator in page
+    assert superscripts and all(len(s.split(",")) == 2 for s in superscripts)

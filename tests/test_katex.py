@@ -1,8 +1,11 @@
-"""Every formula of every Markdown document renders with KaTeX (npm ``katex``, run by node).
+"""Every formula of every Markdown document renders with KaTeX: formula by formula with
+npm ``katex`` run by node, and the whole pages in headless Chromium
+(:mod:`tests.katex_browser`), which fails on any ``.katex-error``, unpaired ``$``, figure
+that does not load or JavaScript error.
 
 The Markdown pages are meant to be read with KaTeX (or MathJax); a formula KaTeX cannot
-parse shows as red source on the page. Locally the test skips without node or katex; in CI
-(CI=true) their absence is a failure, like pdflatex for the LaTeX tests.
+parse shows as red source on the page. Locally the tests skip without node, katex or
+chromium; in CI (CI=true) their absence is a failure, like pdflatex for the LaTeX tests.
 """
 
 from __future__ import annotations
@@ -16,10 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from symconv.catalogue import CASES, NETWORKS
+from tests.katex_browser import browser_verdicts
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "generated"
+PAGES = sorted(str(path.relative_to(GENERATED)) for path in GENERATED.glob("*/*.md"))
+"""Every Markdown page of the golden record: catalogue cases, networks (with each layer's
+page) and the all-sizes proof."""
 SCRIPT = Path(__file__).with_name("katex_render.js")
 _INLINE = re.compile(r"\$([^$\n]+)\$")
 _CODE = re.compile(r"`[^`]*`")
@@ -41,6 +47,26 @@ def require_katex() -> dict:
         pytest.fail("node and the npm package katex are missing in CI: .ci/run should have "
                     "installed them")
     pytest.skip("node or the npm package katex is not installed (npm install -g katex)")
+
+
+def require_chromium() -> str:
+    """The headless browser; skip locally, fail in CI without it."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail("chromium is missing in CI: .ci/run should have installed it")
+    pytest.skip("chromium is not installed (apt-get install chromium)")
+
+
+def katex_folder(env: dict) -> Path:
+    """The npm package folder of katex (its ``dist/`` holds the browser build)."""
+    for root in env.get("NODE_PATH", "").split(os.pathsep):
+        folder = Path(root) / "katex"
+        if (folder / "dist" / "contrib" / "auto-render.min.js").is_file():
+            return folder
+    pytest.fail("node finds katex but not its browser build (katex/dist/contrib)")
 
 
 def formulas(page: str) -> list[dict]:
@@ -92,8 +118,51 @@ def test_katex_reports_an_error():
     assert katex_failures("$$\n\\frac{1}{\n$$\n", env)
 
 
-@pytest.mark.parametrize("case", sorted(CASES) + sorted(NETWORKS))
-def test_markdown_math_renders_with_katex(case):
+@pytest.mark.parametrize("page", PAGES)
+def test_markdown_math_renders_with_katex(page):
     env = require_katex()
-    page = (GENERATED / case / "derivation.md").read_text()
-    assert katex_failures(page, env) == []
+    assert katex_failures((GENERATED / page).read_text(), env) == []
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Render with KaTeX in headless Chromium: ``{name: (Markdown, figure folder)}`` ->
+    verdicts (one browser run for all the pages given)."""
+    katex = katex_folder(require_katex())
+    chromium = require_chromium()
+    return lambda pages: browser_verdicts(chromium, katex, pages)
+
+
+@pytest.fixture(scope="module")
+def golden_verdicts(browser):
+    return browser({page: ((GENERATED / page).read_text(), (GENERATED / page).parent)
+                    for page in PAGES})
+
+
+def test_the_browser_reports_every_kind_of_failure(browser, tmp_path):
+    (tmp_path / "f.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" '
+                                    'height="4"/>')
+    verdicts = browser({
+        "parse error": ("$$\nx^1^2\n$$\n", tmp_path),
+        "unknown command": ("$$\n\\badmacro\n$$\n", tmp_path),
+        "unpaired": ("a $x^{$ b\n", tmp_path),
+        "missing figure": ("![f](missing.svg)\n", tmp_path),
+        "fine": ("> $$\n> \\frac{1}{2}\n> $$\n\nand `$HOME` $x_1$ ![f](f.svg)\n", tmp_path),
+    })
+    assert verdicts.pop("(javascript)") == []
+    assert verdicts.pop("fine") == {"formulas": 2, "errors": [], "plain_dollars": [],
+                                    "broken_images": []}
+    assert "Double superscript" in verdicts["parse error"]["errors"][0]
+    assert "badmacro" in verdicts["unknown command"]["errors"][0]
+    assert verdicts["unpaired"]["plain_dollars"]
+    assert verdicts["missing figure"]["broken_images"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", PAGES)
+def test_markdown_page_renders_in_a_browser_with_katex(page, golden_verdicts):
+    verdict = golden_verdicts[page]
+    assert golden_verdicts["(javascript)"] == []
+    assert verdict["formulas"] > 10
+    assert verdict["errors"] == [] and verdict["plain_dollars"] == []
+    assert verdict["broken_images"] == []

@@ -126,7 +126,10 @@ class Layer(Generic[S]):
     Artifacts: ``proof_spec`` (the instance proven for a generated module),
     ``document_context`` (values for ``derivation.md.jinja`` in ``folder``),
     ``module_context`` (values for ``module_template``), ``signature``; ``module_name`` names
-    the generated file (``conv.py``).
+    the generated file (``conv.py``); ``worked_example`` (the numbers of the document's worked
+    example: ``{"inputs": arrays by name, "gradients": derived gradients at them}``, or
+    ``None`` for a layer too large to show; tests run the generated module on the same
+    inputs).
     """
 
     name: str
@@ -140,6 +143,7 @@ class Layer(Generic[S]):
     max_terms: int
     proof_spec: Callable[[S], S]
     document_context: Callable[[Proof[S]], dict]
+    worked_example: Callable[[Proof[S]], dict | None]
     module_context: Callable[[S, Proof[S]], dict]
     module_template: str
     folder: Path

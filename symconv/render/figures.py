@@ -57,13 +57,13 @@ class Cell:
     note: str = ""           # LaTeX second line, e.g. \cdot W_{1,1}
 
     @property
-    def plain(self) -> tuple[str, str, str]:
+    def plain(self) -> tuple[str, str, str, str]:
         """``(base, superscript, subscript)`` for SVG text."""
         return plain_label(self.label)
 
     @property
-    def plain_note(self) -> tuple[str, str, str]:
-        return plain_label(self.note.replace(r"\cdot ", "·").replace(r"\cdot", "·"))
+    def plain_note(self) -> tuple[str, str, str, str]:
+        return plain_label(re.sub(r"\\cdot(?![a-z]) ?", "·", self.note))
 
     @property
     def grey(self) -> bool:
@@ -131,22 +131,26 @@ class Grid(Titled):
         return [kind for kind in LEGEND if kind in present]
 
 
-_NAME = re.compile(r"^(-?[A-Za-z0-9.·]+|\\cdots|\\vdots|\\ddots)"
-                   r"(?:\^\{\(([0-9,']+)\)\})?(?:_\{([0-9,]+)\})?$")
+_NAME = re.compile(r"^([-+]?[A-Za-z0-9.·]+|\\cdots|\\vdots|\\ddots)"
+                   r"(?:\^\{\(([0-9,']+)\)\})?(?:_\{([0-9,]+)\})?((?:/[0-9]+)?(?:\+\\cdots)?)$")
 _GAPS = {r"\cdots": "…", r"\vdots": "⋮", r"\ddots": "⋱"}
 
 
-def plain_label(latex: str) -> tuple[str, str, str]:
-    """``X^{(0,1)}_{2,3}`` -> ``("X", "(0,1)", "2,3")`` for SVG text.
+def plain_label(latex: str) -> tuple[str, str, str, str]:
+    r"""``X^{(0,1)}_{2,3}`` -> ``("X", "(0,1)", "2,3", "")`` for SVG text; the last part is
+    what follows the subscript (a divisor, elided further terms).
 
     >>> plain_label("W_{0,1}"), plain_label("0"), plain_label("X^{(0,1)}_{2,3}")
-    (('W', '', '0,1'), ('0', '', ''), ('X', '(0,1)', '2,3'))
+    (('W', '', '0,1', ''), ('0', '', '', ''), ('X', '(0,1)', '2,3', ''))
+    >>> plain_label(r"+G_{1,2}/9+\cdots")
+    ('+G', '', '1,2', '/9+…')
     """
     match = _NAME.match(latex)
     if not match:
-        return plain_text(latex), "", ""
+        return plain_text(latex), "", "", ""
     base = _GAPS.get(match.group(1), match.group(1))
-    return base, f"({match.group(2)})" if match.group(2) else "", match.group(3) or ""
+    after = match.group(4).replace(r"\cdots", "…")
+    return base, f"({match.group(2)})" if match.group(2) else "", match.group(3) or "", after
 
 
 _COMMANDS = {r"\operatorname{rot180}": "rot180", r"\partial": "∂", r"\cdot": "·",

@@ -83,11 +83,13 @@ def block_latex(block: Block) -> str:
         return "{\\small\n\\begin{verbatim}\n" + block.text + "\n\\end{verbatim}\n}"
     if block.kind == "box":
         inner = "\n\n".join(block_latex(b) for b in block.blocks)
-        return ("\\begin{center}\n\\fbox{\\begin{minipage}{0.94\\linewidth}\n" + inner
+        return ("\\begin{center}\\setlength{\\fboxsep}{8pt}\n"
+                "\\fbox{\\begin{minipage}{0.93\\linewidth}\n" + inner
                 + "\n\\end{minipage}}\n\\end{center}")
     if block.kind == "heading":
         command = {2: "section", 3: "subsection"}.get(block.level, "paragraph")
-        return f"\\{command}{{{inline(block.text)}}}"
+        room = r"\needlines{8\baselineskip}" if block.level in (2, 3) else ""
+        return f"{room}\\{command}{{{inline(block.text)}}}"
     if block.kind == "math":
         return _math(block.text)
     if block.kind == "list":

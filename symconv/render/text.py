@@ -10,6 +10,7 @@ import heapq
 import re
 
 import numpy as np
+import sympy
 
 from symconv.algebra.polynomial import Polynomial
 from symconv.algebra.symbols import ZERO
@@ -122,6 +123,16 @@ class Notation:
 
     def name(self, symbol) -> str:
         return self.names.get(symbol, symbol.name)
+
+    def rename(self, symbol, latex: str) -> None:
+        """Print ``symbol`` (one outside the arrays, e.g. a region indicator made of entry
+        names) as ``latex``, so it follows the naming rule too."""
+        self.names[symbol] = latex
+
+    def latex(self, expression) -> str:
+        """A SymPy expression as LaTeX, its symbols named by this notation."""
+        return sympy.latex(expression, symbol_names={s: self.name(s)
+                                                     for s in expression.free_symbols})
 
     def entry(self, entry) -> str:
         """A symbol's name, or ``0`` for a padding/inserted zero."""

@@ -15,12 +15,11 @@ from math import prod
 import numpy as np
 
 from symconv.algebra import arithmetic
-from symconv.algebra.polynomial import evaluate
 from symconv.algebra.symbols import ZERO
 from symconv.algebra.verbs import correlation_window
 from symconv.engine.pipeline import Derivation
 from symconv.layers.conv.spec import ConvSpec
-from symconv.render.example_values import example_values
+from symconv.render.example_values import small_integers
 from symconv.render.figures import (
     MAX_SHOWN,
     combine,
@@ -36,7 +35,6 @@ from symconv.render.proof_table import common_context
 from symconv.render.text import (
     Notation,
     index_text,
-    matrix_latex,
     number_latex,
     thousands,
     wrap,
@@ -47,6 +45,13 @@ from symconv.render.window_text import (
     latex_axes,
     per_axis_text,
     positions_shown,
+)
+from symconv.render.worked import (
+    by_hand,
+    evaluate_all,
+    matrices,
+    number_matrices,
+    symbol_values,
 )
 
 WORKED_EXAMPLE_UP_TO = 100
@@ -70,28 +75,6 @@ def listing(notation: Notation, lhs, polys: np.ndarray, positions, lead: tuple,
     per_plane = prod(polys.shape[len(lead):])
     return {"equations": equations, "shown": len(positions), "per_plane": per_plane,
             "proven": proven, "all_shown": len(positions) == per_plane == proven}
-
-
-def slice_label(rank: int, depth: int) -> str:
-    return f"[{depth},:,:]" if rank == 3 else ""
-
-
-def matrices(notation: Notation, name: str, array: np.ndarray, rank: int,
-             label=None) -> list[str]:
-    """Displays of ``name = bmatrix`` (image 0, channel 0); in 3-d one matrix per depth slice,
-    ``name[t,:,:]``, two to a display, leaving out slices that hold only zeros (padding, said
-    in the text) and eliding the middle of more than four slices with dots."""
-    label = label or notation.entry
-    spatial = array[(0,) * (array.ndim - rank)]
-    if rank != 3:
-        return [f"{name} = " + matrix_latex(plane(spatial, rank), label=label)]
-    filled = [t for t in range(spatial.shape[0])
-              if any(entry is not ZERO for entry in spatial[t].flat)] or [0]
-    depths = filled if len(filled) <= 4 else [filled[0], filled[1], None, filled[-1]]
-    shown = [r"\cdots" if t is None else
-             f"{name}{slice_label(rank, t)} = " + matrix_latex(spatial[t], label=label)
-             for t in depths]
-    return [r" \qquad ".join(shown[k:k + 2]) for k in range(0, len(shown), 2)]
 
 
 def kernel_pair(notation: Notation, weights, turned, rank: int) -> list[str]:
@@ -297,25 +280,22 @@ def spray_figures(derivation: Derivation[ConvSpec], notation: Notation) -> dict:
 
 
 def worked_example(derivation: Derivation[ConvSpec]) -> dict | None:
-    """Small integers for X, W and G (image 0 ... every image and channel), the derived
-    gradients evaluated there; ``None`` for large layers."""
+    """Small integers for X, W and G (every image and channel), the derived gradients
+    evaluated there; ``None`` for large layers."""
     spec = derivation.spec
     if prod(spec.window.input) > WORKED_EXAMPLE_UP_TO:
         return None
     forward = derivation.forward
     x, weights, b, g = (forward.inputs["X"], forward.inputs["W"], forward.inputs["b"],
                         forward.upstream)
-    arrays = {"X": example_values(x.shape) % 5 - 2, "W": example_values(weights.shape) % 3 - 1,
-              "G": example_values(g.shape) % 4 - 1, "b": np.zeros(b.shape, dtype=int)}
+    arrays = {"X": small_integers(x.shape, -2, 2), "W": small_integers(weights.shape, -1, 1, 1),
+              "G": small_integers(g.shape, -1, 2, 2), "b": np.zeros(b.shape, dtype=int)}
     if not arrays["G"][0, 0].sum():
         arrays["G"][(0, 0) + (0,) * spec.window.rank] += 1   # a non-zero bias gradient
-    values = {}
-    for array, symbols in (("X", x), ("W", weights), ("G", g), ("b", b)):
-        for symbol, index in symbols.index_of.items():
-            values[symbol] = float(arrays[array][index])
-    results = {name: np.vectorize(lambda poly: evaluate(poly, values), otypes=[float])(grad)
-               for name, grad in derivation.gradients.items()}
-    return {"inputs": arrays, "gradients": results, "values": values}
+    values = symbol_values((symbols, arrays[name]) for name, symbols
+                           in (("X", x), ("W", weights), ("G", g), ("b", b)))
+    return {"inputs": arrays, "gradients": evaluate_all(derivation.gradients, values),
+            "values": values}
 
 
 def worked_context(derivation: Derivation[ConvSpec], notation: Notation) -> dict | None:
@@ -323,36 +303,25 @@ def worked_context(derivation: Derivation[ConvSpec], notation: Notation) -> dict
     if example is None:
         return None
     rank = derivation.spec.window.rank
-
-    def number(value):
-        return number_latex(value)
-
-    shown = []
-    for name, array in (("X", example["inputs"]["X"]), ("W", example["inputs"]["W"]),
-                        ("G", example["inputs"]["G"])):
-        shown += matrices(notation, name, array, rank, number)
-    results = []
-    for name, array in (("X", example["gradients"]["X"]), ("W", example["gradients"]["W"])):
-        results += matrices(notation, rf"\partial L/\partial {name}", array, rank, number)
+    inputs, gradients = example["inputs"], example["gradients"]
     u = busiest(derivation)
     x = derivation.forward.inputs["X"]
-    poly = derivation.gradients["X"][(0, 0, *u)]
-    values = example["values"]
-    substituted = []
-    for mono, coefficient in sorted(poly.items(), key=lambda t: notation.key(t[0])):
-        factors = [number(values[s]) if values[s] >= 0 else f"({number(values[s])})"
-                   for s in mono]
-        factor = "" if coefficient == 1 else f"{coefficient} \\cdot "
-        substituted.append(factor + r" \cdot ".join(factors))
-    total = number(example["gradients"]["X"][(0, 0, *u)])
-    db = example["gradients"]["b"]
-    if rank < 3:   # small 1-d/2-d arrays side by side
-        shown, results = [r" \qquad ".join(shown)], [r" \qquad ".join(results)]
-    return {"shown": shown, "results": results,
-            "check": {"lhs": notation.partial(x[(0, 0, *u)]),
-                      "terms": wrap(notation.sorted_terms(poly) or ["0"]),
-                      "numbers": wrap(substituted or ["0"], width=44), "value": total},
-            "db": ", ".join(number(v) for v in db)}
+    channels = derivation.spec.batch > 1 or derivation.spec.in_channels > 1 \
+        or derivation.spec.out_channels > 1
+    db = ", ".join(number_latex(v) for v in gradients["b"])
+    return {
+        "intro": "Put small integers into the layer" + (
+            " (every image and channel gets its own; shown for image 0 and channel 0)"
+            if channels else ""),
+        "shown": number_matrices([(name, inputs[name]) for name in "XWG"], rank),
+        "evaluated": "Evaluating the derived sums at these numbers gives",
+        "results": number_matrices([(rf"\partial L/\partial {name}", gradients[name])
+                                    for name in "XW"], rank),
+        "after": rf"and $\partial L/\partial b = ({db})$.",
+        "check": by_hand(notation, notation.partial(x[(0, 0, *u)]),
+                         derivation.gradients["X"][(0, 0, *u)], example["values"]),
+        "call": "backward(dy, x, w)",
+    }
 
 
 def exercises(derivation: Derivation[ConvSpec], notation: Notation, rows) -> list[dict]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from symconv.engine.contract import Layer
 from symconv.engine.derive import derive
 from symconv.layers.conv.closed_forms import identities
-from symconv.layers.conv.document import document_context
+from symconv.layers.conv.document import document_context, worked_example
 from symconv.layers.conv.forward import symbolic_forward
 from symconv.layers.conv.module import module_context, proof_spec
 from symconv.layers.conv.spec import MAX_TERMS, OPTIONS, ConvSpec, spec_from_options
@@ -23,7 +23,7 @@ LAYER: Layer[ConvSpec] = Layer(
     identities=identities,
     max_terms=MAX_TERMS,
     proof_spec=proof_spec,
-    document_context=document_context,
+    document_context=document_context, worked_example=worked_example,
     module_context=module_context,
     module_template="conv.py.jinja",
     folder=Path(__file__).resolve().parent,

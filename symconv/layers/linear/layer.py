@@ -6,7 +6,7 @@ from pathlib import Path
 
 from symconv.engine.contract import Layer
 from symconv.engine.derive import derive
-from symconv.layers.linear.document import document_context
+from symconv.layers.linear.document import document_context, worked_example
 from symconv.layers.linear.maths import (
     identities,
     proof_spec,
@@ -20,5 +20,5 @@ LAYER: Layer[LinearSpec] = Layer(
     signature="forward(x, w, b=None), backward(dy, x, w) -> (dx, dw, db)", options=OPTIONS,
     spec_from_options=spec_from_options, symbolic_forward=symbolic_forward, derive=derive,
     identities=identities, max_terms=MAX_TERMS, proof_spec=proof_spec,
-    document_context=document_context, module_context=module_context,
+    document_context=document_context, worked_example=worked_example, module_context=module_context,
     module_template="linear.py.jinja", folder=Path(__file__).resolve().parent)

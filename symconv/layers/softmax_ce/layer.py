@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from symconv.engine.contract import Layer
-from symconv.layers.softmax_ce.document import document_context
+from symconv.layers.softmax_ce.document import document_context, worked_example
 from symconv.layers.softmax_ce.maths import (
     derive,
     identities,
@@ -20,5 +20,5 @@ LAYER: Layer[SoftmaxSpec] = Layer(
     signature="forward(z, y) -> loss, backward(z, y) -> dz", options=OPTIONS,
     spec_from_options=spec_from_options, symbolic_forward=symbolic_forward, derive=derive,
     identities=identities, max_terms=MAX_TERMS, proof_spec=proof_spec,
-    document_context=document_context, module_context=module_context,
+    document_context=document_context, worked_example=worked_example, module_context=module_context,
     module_template="softmax_ce.py.jinja", folder=Path(__file__).resolve().parent)
