@@ -675,10 +675,13 @@ p_c (delta_cj - p_j) and dz = (p - y) / N exactly (rational-function identities,
 quotient rule, sum of y = 1) on the instance input (1, 3):
     dsoftmax: 9 elements, 12 terms, equal
     dZ: 3 elements, 12 terms, equal
-Checked before it was written: this module's backward, run on input (1, 3), gives dZ equal
-to the derived expressions (dZ compared with SymPy's derivative evaluated in 40-digit
+Checked before it was written: this module's backward, run on input (1, 3), gives dZ within
+tolerance of the derived expressions (dZ compared with SymPy's derivative in 40-digit
 arithmetic at 3 points (integer logits in [-6, 6], random classes), tolerance per entry 16
-(C + 4) eps (|dZ| + (p + y) / N)).
+(C + 4) eps (|dZ| + (p + Y) / N); not a probability (dZ is not a polynomial): every entry is
+within its tolerance of the exact dZ at every point; each of the 7 named mistakes differs by
+more than 1e6 tolerances there, so it fails with certainty; a function equal to dZ at these
+points only would pass).
 """
 
 import numpy as np
