@@ -395,6 +395,7 @@ def test_bad_specs_are_one_line_naming_the_option(args, name, capsys, tmp_path):
     ["latex", "--input", "1x1", "--kernel", "1", "--padding", "4096", "-o", "doc.tex"],
     ["prove", "--layer", "maxpool", "--input", "64x64", "--kernel", "3"],
     ["prove", "--layer", "linear", "--in-features", "4096", "--out-features", "4096"],
+    ["prove", "--layer", "softmax-ce", "--classes", "40", "--batch", "3"],
     ["codegen", "--input", "0", "-o", "conv.py"],
 ])
 def test_oversized_or_bad_specs_are_refused_before_numpy_and_sympy_load(args, tmp_path):

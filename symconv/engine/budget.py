@@ -4,7 +4,8 @@ Two quantities bound memory and time. ``forward_terms`` (the products or window 
 forward pass; each layer sets its own limit, since a max-pool read costs a case split and a
 convolution product a dictionary entry) bounds the derivation's time; ``symbol_count`` (entries
 of every symbolic array, padded and dilated ones included) bounds memory. Both are plain
-integer arithmetic on the spec, so an oversized instance is refused in milliseconds — this
+integer arithmetic on the spec (as is a layer's own ``over_budget``, when its proof costs
+more than its terms say), so an oversized instance is refused in milliseconds — this
 module and the spec modules load neither NumPy nor SymPy.
 """
 
@@ -25,6 +26,11 @@ def check_budget(layer_name: str, max_terms: int, spec: Any) -> None:
     if spec.forward_terms > max_terms:
         raise SpecError(spec.size_option, f"instance has {spec.forward_terms:,} forward terms; "
                         f"the symbolic limit for --layer {layer_name} is {max_terms:,}")
+    # a layer whose proof costs more than its terms say (softmax-ce's SymPy cancellations)
+    # states its own limit
+    reason = getattr(spec, "over_budget", None)
+    if reason is not None:
+        raise SpecError(spec.size_option, reason)
     if spec.symbol_count > MAX_SYMBOLS:
         raise SpecError(spec.size_option, f"instance needs {spec.symbol_count:,} symbolic "
                         f"entries (padded and dilated arrays included); the limit is "
