@@ -30,9 +30,10 @@ def run(options: argparse.Namespace) -> int:
                 else network.command_train)(options)
     # Every option is checked, and an instance too large to prove refused, before the maths
     # and SymPy load: a bad or oversized spec is answered in milliseconds.
-    from symconv.commands.targets import layer_options
-    from symconv.layers.specs import checked_spec
-    checked_spec(options.layer, layer_options(options), within_budget=command != "codegen")
+    if command is not None:   # (with no command: the fixed default example)
+        from symconv.commands.targets import layer_options
+        from symconv.layers.specs import checked_spec
+        checked_spec(options.layer, layer_options(options), within_budget=command != "codegen")
     from symconv.commands import layer
     commands = {"prove": layer.command_prove, "codegen": layer.command_codegen,
                 "latex": layer.command_latex, None: layer.command_default}
