@@ -9,6 +9,8 @@ and small 2-d and 3-d specs exercise the grid offsets of several axes.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from unittest import mock
 
 import numpy as np
@@ -31,6 +33,10 @@ STRATEGY_SPECS = {
     "depthwise-1d": conv((9,), 3, 1, ((2, 1),), 2, cin=4, cout=4, groups=4, batch=2),
     "depthwise-3d": conv((5, 4, 4), 2, 2, 1, cin=2, cout=2, groups=2, batch=2),
     "col2im-leftover": conv((6, 6), 3, 2, 0, cin=2, cout=3, batch=2),
+    "col2im-phases-dilation-r-above-p_hi": conv((11, 9), 3, (3, 2), ((2, 0), (1, 1)), 2, cin=2,
+                                               cout=3, batch=2),
+    "col2im-phases-3d": conv((5, 4, 7), 2, (2, 1, 3), ((1, 0), 1, (0, 2)), cin=2, cout=3,
+                             batch=2),
     "transposed-asymmetric": conv((5, 4), 3, 1, ((0, 2), (1, 0)), cin=3, cout=2, batch=2),
     "shift-1d-dilated-asymmetric": conv((30,), 3, 1, ((4, 0),), 2, cin=16, cout=17, batch=2),
     "shift-1d-groups": conv((24,), 3, 1, 1, cin=32, cout=32, groups=2, batch=1),
@@ -82,6 +88,13 @@ def test_every_strategy_is_covered():
 def test_docstring_names_the_strategy(named):
     name, _, module = named
     assert f'strategy "{name.split("-")[0]}"' in module.__doc__
+
+
+def test_generated_source_passes_ruff(named):
+    _, _, module = named
+    ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", module.__file__],
+                          capture_output=True, text=True)
+    assert ruff.returncode == 0, ruff.stdout
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
