@@ -16,9 +16,10 @@ RSS before the call, Linux ``clear_refs``). torch is optional: without it only t
 comparison is printed.
 
 The GEMM floor: per layer, the two matrix multiplies an im2col backward cannot avoid, timed
-alone with ``np.matmul`` on arrays of their shapes (whole batch, per group):
-dW = dy_g (C_out/g, N*M) @ cols_g^T (N*M, C_in/g * k^d) and
-dX's columns = w_g^T (C_in/g * k^d, C_out/g) @ dy_g (C_out/g, N*M). ``floor/torch`` is the
+alone with ``np.matmul`` on arrays of their shapes, per group and per chunk of n images (the
+generated module's chunks: columns within its WORKSPACE_BYTES, 32 MiB):
+dW = dy_g (C_out/g, n*M) @ cols_g^T (n*M, C_in/g * k^d) and
+dX's columns = w_g^T (C_in/g * k^d, C_out/g) @ dy_g (C_out/g, n*M). ``floor/torch`` is the
 best a NumPy backward built on these multiplies can reach against torch; where it is above a
 target, the target is out of NumPy's reach for that shape. The load average (``os.getloadavg``)
 is printed before and after: other processes on the machine slow both sides.
@@ -48,6 +49,8 @@ from symconv.layers.conv.module import conv_strategy  # noqa: E402
 from symconv.layers.conv.spec import ConvSpec  # noqa: E402
 from symconv.render.artifacts import generate  # noqa: E402
 from tests.loop_reference import conv_backward  # noqa: E402
+
+WORKSPACE_BYTES = 32 * 2**20  # the generated module's column buffer per chunk of images
 
 # name: (N, C_in, spatial, C_out, k, s, p, d, groups); the first seven from issue 11, the
 # last six from the codegen issue
@@ -114,17 +117,21 @@ def gemm_floor(layer, dtype, repeats):
     """Median seconds of the backward's two multiplies alone (see the module docstring)."""
     n, cin, spatial, cout, k, s, p, d, g = layer
     out = [(m + 2 * p - d * (k - 1) - 1) // s + 1 for m in spatial]
-    positions = n * int(np.prod(out))
+    image = int(np.prod(out))  # positions of one image
     columns = cin // g * k ** len(spatial)
+    chunk = max(1, min(n, WORKSPACE_BYTES // (g * columns * image * np.dtype(dtype).itemsize)))
+    sizes = [min(chunk, n - start) for start in range(0, n, chunk)]
     rng = np.random.default_rng(1)
-    rows = rng.standard_normal((g, cout // g, positions)).astype(dtype)
-    cols = rng.standard_normal((g, columns, positions)).astype(dtype)
+    rows = rng.standard_normal((g, cout // g, chunk * image)).astype(dtype)
+    cols = rng.standard_normal((g, columns, chunk * image)).astype(dtype)
     kernel = rng.standard_normal((g, columns, cout // g)).astype(dtype)
     dw = np.empty((g, cout // g, columns), dtype)
 
     def multiplies():
-        np.matmul(rows, cols.transpose(0, 2, 1), out=dw)
-        np.matmul(kernel, rows, out=cols)
+        for size in sizes:
+            used = size * image
+            np.matmul(rows[:, :, :used], cols[:, :, :used].transpose(0, 2, 1), out=dw)
+            np.matmul(kernel, rows[:, :, :used], out=cols[:, :, :used])
 
     return block(multiplies, repeats)[0]
 
