@@ -14,6 +14,15 @@ time and in CPU time (``time.process_time``, both threads). Peak memory of one b
 on the ResNet layer is measured for both sides in fresh child processes (peak RSS above the
 RSS before the call, Linux ``clear_refs``). torch is optional: without it only the naive-loop
 comparison is printed.
+
+The GEMM floor: per layer, the two matrix multiplies an im2col backward cannot avoid, timed
+alone with ``np.matmul`` on arrays of their shapes, per group and per chunk of n images (the
+generated module's chunks: columns within its WORKSPACE_BYTES, 32 MiB):
+dW = dy_g (C_out/g, n*M) @ cols_g^T (n*M, C_in/g * k^d) and
+dX's columns = w_g^T (C_in/g * k^d, C_out/g) @ dy_g (C_out/g, n*M). ``floor/torch`` is the
+best a NumPy backward built on these multiplies can reach against torch; where it is above a
+target, the target is out of NumPy's reach for that shape. The load average (``os.getloadavg``)
+is printed before and after: other processes on the machine slow both sides.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -39,6 +49,8 @@ from symconv.layers.conv.module import conv_strategy  # noqa: E402
 from symconv.layers.conv.spec import ConvSpec  # noqa: E402
 from symconv.render.artifacts import generate  # noqa: E402
 from tests.loop_reference import conv_backward  # noqa: E402
+
+WORKSPACE_BYTES = 32 * 2**20  # the generated module's column buffer per chunk of images
 
 # name: (N, C_in, spatial, C_out, k, s, p, d, groups); the first seven from issue 11, the
 # last six from the codegen issue
@@ -99,6 +111,29 @@ def block(function, repeats):
         wall.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
     return statistics.median(wall), statistics.median(cpu)
+
+
+def gemm_floor(layer, dtype, repeats):
+    """Median seconds of the backward's two multiplies alone (see the module docstring)."""
+    n, cin, spatial, cout, k, s, p, d, g = layer
+    out = [(m + 2 * p - d * (k - 1) - 1) // s + 1 for m in spatial]
+    image = int(np.prod(out))  # positions of one image
+    columns = cin // g * k ** len(spatial)
+    chunk = max(1, min(n, WORKSPACE_BYTES // (g * columns * image * np.dtype(dtype).itemsize)))
+    sizes = [min(chunk, n - start) for start in range(0, n, chunk)]
+    rng = np.random.default_rng(1)
+    rows = rng.standard_normal((g, cout // g, chunk * image)).astype(dtype)
+    cols = rng.standard_normal((g, columns, chunk * image)).astype(dtype)
+    kernel = rng.standard_normal((g, columns, cout // g)).astype(dtype)
+    dw = np.empty((g, cout // g, columns), dtype)
+
+    def multiplies():
+        for size in sizes:
+            used = size * image
+            np.matmul(rows[:, :, :used], cols[:, :, :used].transpose(0, 2, 1), out=dw)
+            np.matmul(kernel, rows[:, :, :used], out=cols[:, :, :used])
+
+    return block(multiplies, repeats)[0]
 
 
 def torch_calls(layer, x, w, b, dy):
@@ -192,15 +227,17 @@ def main():
         torch = None
     print(f"torch: {torch.__version__ if torch else 'not installed'}; numpy {np.__version__}; "
           f"median of {options.rounds} rounds, each the median of {options.repeats} calls")
+    print("load average (1, 5, 15 min) at the start: %.2f %.2f %.2f" % os.getloadavg())
     names = [name for name in LAYERS if options.only in name]
     dtypes = options.dtypes.split(",")
     ratios = {(dtype, part): [] for dtype in dtypes for part in ("backward", "forward")}
+    floors = {dtype: [] for dtype in dtypes}
     with tempfile.TemporaryDirectory() as directory:
         modules = {name: generated_module(LAYERS[name], directory, f"conv_{i}")
                    for i, name in enumerate(names)}
         if torch is not None:
             print(f"{'layer':10} {'strategy':10} {'dtype':8} {'pass':8} {'gen ms':>8} "
-                  f"{'torch ms':>8} {'wall':>6} {'cpu':>6}")
+                  f"{'torch ms':>8} {'wall':>6} {'cpu':>6} {'floor ms':>9} {'floor/t':>7}")
             for dtype in dtypes:
                 for name in names:
                     layer, module = LAYERS[name], modules[name]
@@ -211,13 +248,24 @@ def main():
                             ("forward", lambda m=module, a=(x, w, b): m.forward(*a), forward)):
                         wall, cpu, a, t = compare(ours, theirs, options.rounds, options.repeats)
                         ratios[dtype, part].append(wall)
+                        floor = ""
+                        if part == "backward":
+                            seconds = gemm_floor(layer, dtype, options.repeats)
+                            floors[dtype].append(seconds / t)
+                            floor = f" {1e3 * seconds:9.2f} {seconds / t:7.2f}"
                         print(f"{name:10} {conv_strategy(spec_of(layer)):10} {dtype:8} "
-                              f"{part:8} {1e3 * a:8.2f} {1e3 * t:8.2f} {wall:6.2f} {cpu:6.2f}",
-                              flush=True)
+                              f"{part:8} {1e3 * a:8.2f} {1e3 * t:8.2f} {wall:6.2f} {cpu:6.2f}"
+                              f"{floor}", flush=True)
             for (dtype, part), values in ratios.items():
                 if values:
                     print(f"median generated/torch {part} {dtype}: "
                           f"{statistics.median(values):.2f} (max {max(values):.2f})")
+            for dtype, values in floors.items():
+                if values:
+                    print(f"median GEMM floor/torch backward {dtype}: "
+                          f"{statistics.median(values):.2f} (max {max(values):.2f})")
+            print("load average (1, 5, 15 min) after the timings: %.2f %.2f %.2f"
+                  % os.getloadavg())
             if not options.no_memory and "resnet" in names:
                 for dtype in dtypes:
                     peaks = memory(dtype)

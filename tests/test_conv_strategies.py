@@ -1,12 +1,22 @@
 """Each strategy of the generated conv module (``conv_strategy``) against the loop reference,
 central finite differences and the dot test, on awkward specs, float32 and float64, and the
-two-call test (results never overwritten by a second call)."""
+two-call test (results never overwritten by a second call).
+
+Specs named ``shift-forced-...`` are generated with the shift strategy's shape limits lifted
+(:data:`FORCED`): the measured choice keeps it to wide 1-d layers, but its code is general,
+and small 2-d and 3-d specs exercise the grid offsets of several axes.
+"""
 
 from __future__ import annotations
+
+import subprocess
+import sys
+from unittest import mock
 
 import numpy as np
 import pytest
 
+from symconv.layers.conv import module as conv_module
 from symconv.layers.conv.module import conv_strategy
 from tests import loop_reference
 from tests.conftest import conv
@@ -23,8 +33,19 @@ STRATEGY_SPECS = {
     "depthwise-1d": conv((9,), 3, 1, ((2, 1),), 2, cin=4, cout=4, groups=4, batch=2),
     "depthwise-3d": conv((5, 4, 4), 2, 2, 1, cin=2, cout=2, groups=2, batch=2),
     "col2im-leftover": conv((6, 6), 3, 2, 0, cin=2, cout=3, batch=2),
+    "col2im-phases-dilation-r-above-p_hi": conv((11, 9), 3, (3, 2), ((2, 0), (1, 1)), 2, cin=2,
+                                               cout=3, batch=2),
+    "col2im-phases-3d": conv((5, 4, 7), 2, (2, 1, 3), ((1, 0), 1, (0, 2)), cin=2, cout=3,
+                             batch=2),
     "transposed-asymmetric": conv((5, 4), 3, 1, ((0, 2), (1, 0)), cin=3, cout=2, batch=2),
+    "shift-1d-dilated-asymmetric": conv((30,), 3, 1, ((4, 0),), 2, cin=16, cout=17, batch=2),
+    "shift-1d-groups": conv((24,), 3, 1, 1, cin=32, cout=32, groups=2, batch=1),
+    "shift-forced-2d-large-padding": conv((5, 4), 3, 1, ((3, 1), (0, 2)), cin=2, cout=3,
+                                          batch=2),
+    "shift-forced-3d-dilation-groups": conv((5, 4, 5), 2, 1, ((1, 0), 1, (0, 2)), 2, cin=4,
+                                            cout=2, groups=2, batch=2),
 }
+FORCED = {"SHIFT_RANK": 3, "SHIFT_CHANNELS": 1, "SHIFT_GRID": float("inf")}
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-4}
 
 
@@ -42,22 +63,38 @@ def problem(spec, dtype, seed=0):
     return x, w, b, dy
 
 
+def rules(name):
+    """The strategy choice for ``name``: as measured, or with the shift limits lifted."""
+    measured = {key: getattr(conv_module, key) for key in FORCED}
+    return mock.patch.multiple(conv_module, **(FORCED if "-forced-" in name else measured))
+
+
 @pytest.fixture(params=sorted(STRATEGY_SPECS), ids=sorted(STRATEGY_SPECS))
 def named(request):
     spec = STRATEGY_SPECS[request.param]
-    return request.param, spec, module_for(spec)[0]
+    with rules(request.param):
+        return request.param, spec, module_for(spec)[0]
 
 
 def test_every_strategy_is_covered():
+    chosen = set()
     for name, spec in STRATEGY_SPECS.items():
-        assert conv_strategy(spec) == name.split("-")[0], name
-    assert {conv_strategy(spec) for spec in STRATEGY_SPECS.values()} == {
-        "pointwise", "depthwise", "col2im", "transposed"}
+        with rules(name):
+            chosen.add(conv_strategy(spec))
+            assert conv_strategy(spec) == name.split("-")[0], name
+    assert chosen == {"pointwise", "depthwise", "col2im", "transposed", "shift"}
 
 
 def test_docstring_names_the_strategy(named):
     name, _, module = named
     assert f'strategy "{name.split("-")[0]}"' in module.__doc__
+
+
+def test_generated_source_passes_ruff(named):
+    _, _, module = named
+    ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", module.__file__],
+                          capture_output=True, text=True)
+    assert ruff.returncode == 0, ruff.stdout
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -143,6 +180,22 @@ def test_non_finite_dx_has_only_the_layers_products(named, value):
     np.testing.assert_array_equal(np.isnan(dx), np.isnan(want))
     finite = np.isfinite(want)
     np.testing.assert_allclose(dx[finite], want[finite], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("value", [np.inf, np.nan])
+def test_non_finite_x_reaches_only_its_products(named, value):
+    """An inf/NaN in x reaches dW only through the layer's products (the shift strategy's
+    margin zeros would add 0 * inf = NaN: it falls back on im2col); dX does not see x."""
+    _, spec, module = named
+    x, w, _, dy = problem(spec, np.float64, seed=7)
+    x.flat[x.size // 2] = value
+    with np.errstate(invalid="ignore"):
+        dx, dw, _ = module.backward(dy, x, w)
+    want_dx, want_dw, _ = loop_reference.conv_backward(dy, x, w, *geometry(spec))
+    for got, want in ((dx, want_dx), (dw, want_dw)):
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        finite = np.isfinite(want)
+        np.testing.assert_allclose(got[finite], want[finite], rtol=1e-12, atol=1e-12)
 
 
 def test_both_weight_gradient_orders_are_exercised():
