@@ -326,7 +326,7 @@ def backward(dy, x, w):
     x_padded = _take("x_padded", (IN_CHANNELS, size, *padded), x.dtype, taken)
     columns = _take("cols", (size, image), x.dtype, taken)
     rows_buffer = _take("rows", (OUT_CHANNELS, size, *out_size), x.dtype, taken)
-    dx_padded = _take("dx_padded", (IN_CHANNELS, size, *padded), x.dtype, taken)
+    dx_phases = _take("dx_phases", _phases_shape(size, padded), x.dtype, taken)
     dx = np.empty(x.shape, x.dtype)
     dw = np.zeros((GROUPS, OUT_PER_GROUP, IN_PER_GROUP * len(TAPS)), x.dtype)
     db = np.zeros(OUT_CHANNELS, x.dtype)
@@ -347,30 +347,51 @@ def backward(dy, x, w):
         # few columns per group: the multiply runs faster with the columns as left operand
         dw += np.matmul(cols, rows.transpose(0, 2, 1)).transpose(0, 2, 1)
 
-        # dX of the chunk, (C_in, n, *spatial); the column buffer is free again
-        chunk_dx = _input_gradient(rows, w, spatial, out_size, columns, dx_padded)
-        dx[part] = _channels_first(chunk_dx)
+        # dX of the chunk, written as (C_in, n, *spatial); the column buffer is free again
+        _input_gradient(rows, w, spatial, out_size, columns, dx_phases, _channels_first(dx[part]))
     _keep(taken)
     return dx, dw.reshape(WEIGHT_SHAPE), db
 
 
-def _input_gradient(rows, w, spatial, out_size, columns, scratch):
-    """dX as the adjoint of im2col: the full convolution of Gs with w, scattered tap by tap.
+def _phases_shape(images, padded):
+    """The padded dX of ``images`` images as its phases: ``(*STRIDE, C_in, images, *sub)``,
+    sub = ceil(n' / s) per axis, n' the padded length (see :func:`_input_gradient`)."""
+    sub = tuple(-(-n // s) for n, s in zip(padded, STRIDE))
+    return (*STRIDE, IN_CHANNELS, images, *sub)
+
+
+def _input_gradient(rows, w, spatial, out_size, columns, scratch, target):
+    """dX as the adjoint of im2col: the full convolution of Gs with w, scattered tap by tap
+    and written into ``target`` (C_in, n, *spatial).
 
     cols[(c', j), (n, i)] = sum_o w[o, c', j] dy[n, o, i]; each tap's column is added at
-    padded position s*i + d*j, then the padding is cropped off.
+    padded position u = s*i + d*j. The padded dX is held as its s^d phases: u = s*t + rho
+    with rho = u mod s, so tap j adds at t = i + (d*j) // s of phase (d*j) mod s, a
+    contiguous slice rather than a stride-s one. Cropping the padding off then interleaves
+    the phases into ``target``, one strided copy per phase.
     """
     taps_per_group = IN_PER_GROUP * len(TAPS)
     cols = _view(columns, (GROUPS, taps_per_group, rows.shape[2]))
     np.matmul(w.reshape(GROUPS, OUT_PER_GROUP, -1).transpose(0, 2, 1), rows, out=cols)
     cols = cols.reshape(IN_CHANNELS, len(TAPS), -1, *out_size)
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, PADDING))
-    dx_padded = _view(scratch, (IN_CHANNELS, cols.shape[2], *padded))
-    dx_padded.fill(0)
+    phases = _view(scratch, _phases_shape(cols.shape[2], padded))
+    phases.fill(0)
     for index, tap in enumerate(TAPS):
-        dx_padded[(*ALL, *_window(tap, out_size, STRIDE, DILATION))] += cols[:, index]
-    inside = tuple(slice(lo, lo + n) for n, (lo, _) in zip(spatial, PADDING))
-    return dx_padded[(*ALL, *inside)]
+        shifts = [d * j for j, d in zip(tap, DILATION)]
+        phase = tuple(shift % s for shift, s in zip(shifts, STRIDE))
+        window = tuple(slice(shift // s, shift // s + m)
+                       for shift, s, m in zip(shifts, STRIDE, out_size))
+        phases[phase][(*ALL, *window)] += cols[:, index]
+    for phase in np.ndindex(*STRIDE):
+        # x position e = u - p_lo for u = s*t + rho: the first is e0 = (rho - p_lo) mod s
+        source, entries = [], []
+        for rho, n, s, (lo, _) in zip(phase, spatial, STRIDE, PADDING):
+            first = (rho - lo) % s
+            count = len(range(first, n, s))
+            source.append(slice((first + lo) // s, (first + lo) // s + count))
+            entries.append(slice(first, n, s))
+        target[(*ALL, *entries)] = phases[phase][(*ALL, *source)]
 '''
 
 RELU_1_SOURCE = r'''
