@@ -30,7 +30,7 @@ LADDERS = {
                 "--in-channels 4"],
     "linear": ["--layer linear --in-features 16 --out-features 8 --batch 4",
                "--layer linear --in-features 256 --out-features 64 --batch 8",
-               "--layer linear --in-features 512 --out-features 256 --batch 16"],
+               "--layer linear --in-features 512 --out-features 256 --batch 4"],
     "softmax-ce": ["--layer softmax-ce --classes 4 --batch 2",
                    "--layer softmax-ce --classes 8 --batch 4",
                    "--layer softmax-ce --classes 10 --batch 8"],

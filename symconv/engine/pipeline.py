@@ -21,11 +21,6 @@ from symconv.engine.budget import check_budget
 from symconv.engine.contract import TERMS_MEANING, Identity, Layer, S, SymbolicForward
 from symconv.engine.prove import IdentityResult, check
 
-MAX_SYMBOLIC_TERMS = 3_000_000
-"""Refuse instances whose forward pass has more products than this (minutes of work)."""
-"""Refuse instances whose symbolic arrays (padded and dilated ones included) hold more
-entries than this: about 1 GB of SymPy symbols and a minute to build."""
-
 
 @dataclass
 class Derivation(Generic[S]):
