@@ -192,7 +192,7 @@ def test_sigint_in_the_real_process(tmp_path):
     from pathlib import Path
 
     root = str(Path(__file__).resolve().parents[1])
-    process = subprocess.Popen([sys.executable, "-m", "symconv", "prove", "--input", "200x200",
+    process = subprocess.Popen([sys.executable, "-m", "symconv", "prove", "--input", "170x170",
                                 "--kernel", "7"], cwd=tmp_path, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONPATH": root})
