@@ -263,13 +263,13 @@ def recover(folder: Path) -> list[Path]:
     committed and any temporary file are removed. Returns the staging folders handled."""
     handled = []
     for leftover in sorted(folder.glob(".symconv-*")):
-        if leftover.suffix == ".done" or (leftover.suffix == ".tmp" and not leftover.is_dir()):
-            if leftover.is_dir():
-                shutil.rmtree(leftover, ignore_errors=True)
-            else:
-                leftover.unlink(missing_ok=True)
+        if leftover.suffix == ".done":   # a finished transaction, half removed
+            shutil.rmtree(leftover, ignore_errors=True)
             continue
         if leftover.suffix != ".tmp":
+            continue
+        if not leftover.is_dir():   # a single file's temporary copy
+            leftover.unlink(missing_ok=True)
             continue
         try:
             journal = json.loads((leftover / JOURNAL).read_text())

@@ -1,10 +1,13 @@
-"""Render a generated module for a spec and import it from a temporary folder."""
+"""Render a generated module for a spec and import it from a temporary folder; random
+convolution problems for it."""
 
 from __future__ import annotations
 
 import importlib.util
 import tempfile
 from pathlib import Path
+
+import numpy as np
 
 from symconv.layers.conv.layer import LAYER as CONV
 from symconv.render.artifacts import generate
@@ -28,3 +31,20 @@ def module_for(spec):
         source, derivation = generate(CONV, spec)
         _LOADED[spec] = import_source(source, f"conv_{len(_LOADED)}"), derivation
     return _LOADED[spec]
+
+
+def random_problem(spec, dtype=np.float64, seed=0, batch=None):
+    """Standard-normal ``(x, w, b, dy)`` for a conv ``spec`` (``batch`` images if given)."""
+    rng = np.random.default_rng(seed)
+    batch = spec.batch if batch is None else batch
+    x = rng.standard_normal((batch, *spec.input_shape[1:])).astype(dtype)
+    w = rng.standard_normal(spec.weight_shape).astype(dtype)
+    b = rng.standard_normal(spec.out_channels).astype(dtype)
+    dy = rng.standard_normal((batch, *spec.output_shape[1:])).astype(dtype)
+    return x, w, b, dy
+
+
+def geometry(spec):
+    """(stride, padding, dilation, groups) of a conv ``spec``: the loop reference's arguments."""
+    w = spec.window
+    return w.stride, w.padding, w.dilation, spec.groups

@@ -16,22 +16,8 @@ from symconv.layers.conv.module import input_gradient_strategy
 from symconv.render.artifacts import generate
 from tests import loop_reference
 from tests.conftest import AWKWARD, conv
-from tests.generated_modules import module_for
+from tests.generated_modules import geometry, module_for, random_problem
 from tests.test_prove import conv_specs
-
-
-def random_problem(spec, dtype, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal(spec.input_shape).astype(dtype)
-    w = rng.standard_normal(spec.weight_shape).astype(dtype)
-    b = rng.standard_normal(spec.out_channels).astype(dtype)
-    dy = rng.standard_normal(spec.output_shape).astype(dtype)
-    return x, w, b, dy
-
-
-def geometry(spec):
-    w = spec.window
-    return w.stride, w.padding, w.dilation, spec.groups
 
 
 def test_derived_gradients_equal_generated_code(awkward_spec):

@@ -20,7 +20,7 @@ from symconv.layers.conv import module as conv_module
 from symconv.layers.conv.module import conv_strategy
 from tests import loop_reference
 from tests.conftest import conv
-from tests.generated_modules import module_for
+from tests.generated_modules import geometry, module_for, random_problem
 
 STRATEGY_SPECS = {
     "pointwise-2d-groups": conv((5, 4), 1, cin=4, cout=6, groups=2, batch=3),
@@ -47,20 +47,6 @@ STRATEGY_SPECS = {
 }
 FORCED = {"SHIFT_RANK": 3, "SHIFT_CHANNELS": 1, "SHIFT_GRID": float("inf")}
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-4}
-
-
-def geometry(spec):
-    w = spec.window
-    return w.stride, w.padding, w.dilation, spec.groups
-
-
-def problem(spec, dtype, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal(spec.input_shape).astype(dtype)
-    w = rng.standard_normal(spec.weight_shape).astype(dtype)
-    b = rng.standard_normal(spec.out_channels).astype(dtype)
-    dy = rng.standard_normal(spec.output_shape).astype(dtype)
-    return x, w, b, dy
 
 
 def rules(name):
@@ -100,7 +86,7 @@ def test_generated_source_passes_ruff(named):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_matches_loop_reference(named, dtype):
     _, spec, module = named
-    x, w, b, dy = problem(spec, dtype)
+    x, w, b, dy = random_problem(spec, dtype)
     wide = [a.astype(np.float64) for a in (x, w, b, dy)]
     tolerance = TOLERANCE[dtype]
     out = module.forward(x, w, b)
@@ -116,7 +102,7 @@ def test_matches_loop_reference(named, dtype):
 def test_dot_test(named):
     """<dy, J v> = <J^T dy, v> for the linear map (x, w) -> O without bias."""
     _, spec, module = named
-    x, w, _, dy = problem(spec, np.float64, seed=3)
+    x, w, _, dy = random_problem(spec, np.float64, seed=3)
     dx, dw, _ = module.backward(dy, x, w)
     # O is bilinear: <dy, O(x, w)> = <dx, x> = <dw, w>
     inner = np.vdot(dy, module.forward(x, w))
@@ -126,7 +112,7 @@ def test_dot_test(named):
 
 def test_central_finite_differences(named):
     _, spec, module = named
-    x, w, b, dy = problem(spec, np.float64, seed=4)
+    x, w, b, dy = random_problem(spec, np.float64, seed=4)
     dx, dw, db = module.backward(dy, x, w)
     rng = np.random.default_rng(5)
 
@@ -150,7 +136,7 @@ def test_results_survive_a_second_call(named, workspace, monkeypatch):
     _, spec, module = named
     if workspace is not None:
         monkeypatch.setattr(module, "WORKSPACE_BYTES", workspace)
-    one, two = problem(spec, np.float64, 1), problem(spec, np.float64, 2)
+    one, two = random_problem(spec, np.float64, 1), random_problem(spec, np.float64, 2)
     for call, first_args, second_args in (
             (module.backward, (one[3], one[0], one[1]), (two[3], two[0], two[1])),
             (module.forward, one[:3], two[:3])):
@@ -172,7 +158,7 @@ def test_results_survive_a_second_call(named, workspace, monkeypatch):
 def test_non_finite_dx_has_only_the_layers_products(named, value):
     """Like PyTorch: dX never multiplies w with padding, so inf/NaN land where they belong."""
     _, spec, module = named
-    x, w, _, dy = problem(spec, np.float64, seed=6)
+    x, w, _, dy = random_problem(spec, np.float64, seed=6)
     w.flat[0] = value
     with np.errstate(invalid="ignore"):
         dx, _, _ = module.backward(dy, x, w)
@@ -187,7 +173,7 @@ def test_non_finite_x_reaches_only_its_products(named, value):
     """An inf/NaN in x reaches dW only through the layer's products (the shift strategy's
     margin zeros would add 0 * inf = NaN: it falls back on im2col); dX does not see x."""
     _, spec, module = named
-    x, w, _, dy = problem(spec, np.float64, seed=7)
+    x, w, _, dy = random_problem(spec, np.float64, seed=7)
     x.flat[x.size // 2] = value
     with np.errstate(invalid="ignore"):
         dx, dw, _ = module.backward(dy, x, w)
@@ -210,7 +196,7 @@ def test_rows_first_weight_gradient_matches_the_loops(dtype):
     spec = conv((7, 6), 3, (2, 1), ((1, 0), (2, 1)), cin=8, cout=3, batch=2)
     module, _ = module_for(spec)
     assert "multiplied rows-first" in module.__doc__
-    x, w, _, dy = problem(spec, dtype)
+    x, w, _, dy = random_problem(spec, dtype)
     wide = [a.astype(np.float64) for a in (dy, x, w)]
     for got, want in zip(module.backward(dy, x, w),
                          loop_reference.conv_backward(*wide, *geometry(spec))):

@@ -18,7 +18,7 @@ from symconv.layers.conv.module import input_gradient_strategy
 from symconv.render.artifacts import generate
 from tests import loop_reference
 from tests.conftest import conv
-from tests.generated_modules import import_source
+from tests.generated_modules import geometry, import_source, random_problem
 from tests.generated_modules import module_for as conv_module_for
 
 _LAYERS: dict = {}
@@ -32,21 +32,6 @@ def layer_module(options):
         assert derivation.proven
         _LAYERS[options] = import_source(source, f"semantics_{len(_LAYERS)}")
     return _LAYERS[options]
-
-
-def conv_problem(spec, dtype=np.float64, seed=0, batch=None):
-    rng = np.random.default_rng(seed)
-    batch = spec.batch if batch is None else batch
-    x = rng.standard_normal((batch, *spec.input_shape[1:])).astype(dtype)
-    w = rng.standard_normal(spec.weight_shape).astype(dtype)
-    b = rng.standard_normal(spec.out_channels).astype(dtype)
-    dy = rng.standard_normal((batch, *spec.output_shape[1:])).astype(dtype)
-    return x, w, b, dy
-
-
-def geometry(spec):
-    w = spec.window
-    return w.stride, w.padding, w.dilation, spec.groups
 
 
 # ------------------------------------------------------------ #9.2: results stay put
@@ -102,7 +87,7 @@ def test_conv_results_survive_a_second_call(name, workspace, monkeypatch):
     module, _ = conv_module_for(spec)
     if workspace is not None:
         monkeypatch.setattr(module, "WORKSPACE_BYTES", workspace)
-    one, two = conv_problem(spec, seed=1), conv_problem(spec, seed=2)
+    one, two = random_problem(spec, seed=1), random_problem(spec, seed=2)
     first, _ = assert_results_stay_put(module.backward, (one[3], one[0], one[1]),
                                        (two[3], two[0], two[1]))
     for got, want in zip(first, loop_reference.conv_backward(one[3], one[0], one[1],
@@ -197,7 +182,7 @@ def test_conv_backward_memory_is_bounded_and_released(cin, cout, stride, cache, 
     monkeypatch.setattr(module, "WORKSPACE_BYTES", 2**20)
     monkeypatch.setattr(module, "CACHE_BYTES", cache)
     monkeypatch.setattr(module, "_scratch", {})
-    x, w, _, dy = conv_problem(spec)
+    x, w, _, dy = random_problem(spec)
     full_columns = cin * 9 * dy.shape[0] * int(np.prod(dy.shape[2:])) * x.itemsize
     assert full_columns >= 9 * 2**20 // stride**2
     for _ in range(3):
@@ -211,7 +196,7 @@ def test_conv_module_is_safe_to_call_from_several_threads():
     """Each call takes the cached scratch for itself: concurrent calls agree with serial ones."""
     spec = conv((12, 12), 3, 1, 1, cin=4, cout=4, batch=4)
     module, _ = conv_module_for(spec)
-    problems = [conv_problem(spec, seed=seed) for seed in range(8)]
+    problems = [random_problem(spec, seed=seed) for seed in range(8)]
     serial = [module.backward(dy, x, w) for x, w, _, dy in problems]
     with ThreadPoolExecutor(max_workers=4) as pool:
         for _ in range(5):
@@ -445,7 +430,7 @@ def test_conv_dx_with_inf_or_nan_sums_only_the_layers_products(key, value, where
     assert input_gradient_strategy(spec) == key.split("-")[0]
     module, _ = conv_module_for(spec)
     for seed in range(3):
-        x, w, _, dy = conv_problem(spec, dtype, seed)
+        x, w, _, dy = random_problem(spec, dtype, seed)
         rng = np.random.default_rng(seed + 10)
         target = w if where == "w" else dy
         target[tuple(rng.integers(0, n) for n in target.shape)] = value

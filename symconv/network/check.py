@@ -60,8 +60,9 @@ def _same(left: list[np.ndarray], right: list[np.ndarray]) -> bool:
 
 
 @dataclass
-class ChainCheck:
-    """What was compared, where, and the largest disagreement found."""
+class GradientCheck:
+    """What was compared, where, and the largest disagreement found; passed when something
+    was compared and nothing failed."""
 
     what: str
     compared: int = 0
@@ -73,6 +74,11 @@ class ChainCheck:
     @property
     def passed(self) -> bool:
         return self.compared > 0 and not self.failures
+
+
+@dataclass
+class ChainCheck(GradientCheck):
+    """Central finite differences of the loss against ``gradients``."""
 
     def line(self, measured: bool = True) -> str:
         verdict = "equal" if self.passed else "NOT EQUAL"

@@ -36,7 +36,7 @@ SymPy, at an exact point; the generated ``gradients`` must agree. Steps:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from math import prod
 
 import numpy as np
@@ -45,6 +45,7 @@ from sympy.polys.domains import QQ
 from sympy.polys.rings import ring
 
 from symconv.layers.registry import layer_and_spec
+from symconv.network.check import GradientCheck
 from symconv.network.spec import NetworkSpec
 
 TOLERANCE = 1e-9
@@ -254,24 +255,14 @@ def _as_exact(pair, polys) -> np.ndarray:
 
 
 @dataclass
-class ExactCheck:
-    """What was compared, where, and the largest disagreement found."""
+class ExactCheck(GradientCheck):
+    """SymPy's exact derivatives of the composed loss against ``gradients``."""
 
-    what: str
-    compared: int = 0
-    points: int = 0
-    max_error: float = 0.0
-    scale: float = 0.0
     seconds: float = 0.0
-    failures: list[str] = field(default_factory=list)
 
     @property
     def relative_error(self) -> float:
         return self.max_error / self.scale if self.scale else float("inf")
-
-    @property
-    def passed(self) -> bool:
-        return self.compared > 0 and not self.failures
 
     def line(self, measured: bool = True) -> str:
         verdict = "equal" if self.passed else "NOT EQUAL"

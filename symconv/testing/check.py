@@ -28,9 +28,9 @@ import numpy as np
 import symconv.testing.softmax as softmax
 from symconv.engine.budget import check_budget
 from symconv.engine.contract import Layer
-from symconv.engine.options import normalise, refuse_foreign
 from symconv.errors import SpecError
 from symconv.layers.registry import layer_named
+from symconv.layers.specs import checked_spec
 from symconv.testing.derived import Prepared, prepare
 from symconv.testing.numeric import NUMERIC_LAYERS, Numeric
 
@@ -185,9 +185,7 @@ class CheckResult:
 def layer_spec(layer: str | Layer, options: dict):
     """The layer record and spec for ``options`` (the names of :func:`symconv.derive`)."""
     record = layer if isinstance(layer, Layer) else layer_named(layer)
-    values = normalise(options)
-    refuse_foreign(record.name, record.options, values)
-    return record, record.spec_from_options(values)
+    return record, checked_spec(record.name, options, within_budget=False)
 
 
 def check_backward(fn: Callable, layer: str = "conv", *, seed: int = 0,
