@@ -9,11 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
+from symconv.catalogue import from_arguments
 from symconv.layers.conv.layer import LAYER as CONV
 from symconv.render.artifacts import generate
 
 _FOLDER = Path(tempfile.mkdtemp(prefix="symconv-generated-"))
 _LOADED: dict = {}
+_BY_OPTIONS: dict = {}
 
 
 def import_source(source: str, name: str):
@@ -31,6 +33,17 @@ def module_for(spec):
         source, derivation = generate(CONV, spec)
         _LOADED[spec] = import_source(source, f"conv_{len(_LOADED)}"), derivation
     return _LOADED[spec]
+
+
+def module_from_arguments(options: str):
+    """(module, spec) for command-line ``options`` of any layer: generated (and proven) once
+    per test session."""
+    if options not in _BY_OPTIONS:
+        layer, spec = from_arguments(options)
+        source, derivation = generate(layer, spec)
+        assert derivation.proven
+        _BY_OPTIONS[options] = import_source(source, f"layer_{len(_BY_OPTIONS)}"), spec
+    return _BY_OPTIONS[options]
 
 
 def random_problem(spec, dtype=np.float64, seed=0, batch=None):

@@ -19,6 +19,7 @@ from symconv.layers.relu.maths import region
 from symconv.render.artifacts import generate
 from tests import loop_reference
 from tests.generated_modules import import_source
+from tests.generated_modules import module_from_arguments as module_for
 
 PROVEN = {
     "relu-2d": "--layer relu --input 3x4 --in-channels 2",
@@ -154,16 +155,6 @@ MODULES = {
     "linear": "--layer linear --in-features 5 --out-features 3",
     "softmax-ce": "--layer softmax-ce --classes 4",
 }
-_MODULES: dict = {}
-
-
-def module_for(options):
-    if options not in _MODULES:
-        layer, spec = from_arguments(options)
-        source, derivation = generate(layer, spec)
-        assert derivation.proven
-        _MODULES[options] = import_source(source, f"layer_{len(_MODULES)}"), spec
-    return _MODULES[options]
 
 
 def pooled_input(spec, dtype, seed=0):

@@ -15,23 +15,19 @@ import pytest
 
 from symconv.catalogue import from_arguments
 from symconv.layers.conv.module import input_gradient_strategy
-from symconv.render.artifacts import generate
 from tests import loop_reference
 from tests.conftest import conv
-from tests.generated_modules import geometry, import_source, random_problem
+from tests.generated_modules import (
+    geometry,
+    module_from_arguments,
+    random_problem,
+)
 from tests.generated_modules import module_for as conv_module_for
-
-_LAYERS: dict = {}
 
 
 def layer_module(options):
     """The generated module for command-line ``options`` (any layer), generated once."""
-    if options not in _LAYERS:
-        layer, spec = from_arguments(options)
-        source, derivation = generate(layer, spec)
-        assert derivation.proven
-        _LAYERS[options] = import_source(source, f"semantics_{len(_LAYERS)}")
-    return _LAYERS[options]
+    return module_from_arguments(options)[0]
 
 
 # ------------------------------------------------------------ #9.2: results stay put
