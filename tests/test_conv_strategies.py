@@ -30,8 +30,14 @@ STRATEGY_SPECS = {
                                           groups=3, batch=2),
     "depthwise-multiplier-dilation": conv((9, 8), 3, (1, 2), ((2, 0), (1, 1)), 2, cin=2,
                                           cout=6, groups=2, batch=2),
-    "depthwise-1d": conv((9,), 3, 1, ((2, 1),), 2, cin=4, cout=4, groups=4, batch=2),
+    "depthwise-1d": conv((9,), 3, 2, ((2, 1),), 2, cin=4, cout=4, groups=4, batch=2),
     "depthwise-3d": conv((5, 4, 4), 2, 2, 1, cin=2, cout=2, groups=2, batch=2),
+    "planes-1d-dilated-asymmetric": conv((9,), 3, 1, ((2, 1),), 2, cin=4, cout=4, groups=4,
+                                         batch=2),
+    "planes-multiplier-dilation": conv((9, 8), 3, 1, ((2, 0), (1, 1)), 2, cin=2, cout=6,
+                                       groups=2, batch=2),
+    "planes-3d-leftover-padding": conv((5, 4, 4), 2, 1, ((1, 0), 1, (0, 2)), cin=3, cout=3,
+                                       groups=3, batch=3),
     "col2im-leftover": conv((6, 6), 3, 2, 0, cin=2, cout=3, batch=2),
     "col2im-phases-dilation-r-above-p_hi": conv((11, 9), 3, (3, 2), ((2, 0), (1, 1)), 2, cin=2,
                                                cout=3, batch=2),
@@ -68,7 +74,7 @@ def test_every_strategy_is_covered():
         with rules(name):
             chosen.add(conv_strategy(spec))
             assert conv_strategy(spec) == name.split("-")[0], name
-    assert chosen == {"pointwise", "depthwise", "col2im", "transposed", "shift"}
+    assert chosen == {"pointwise", "planes", "depthwise", "col2im", "transposed", "shift"}
 
 
 def test_docstring_names_the_strategy(named):
@@ -134,8 +140,9 @@ def test_central_finite_differences(named):
 @pytest.mark.parametrize("workspace", [None, 1], ids=["one-chunk", "one-image-chunks"])
 def test_results_survive_a_second_call(named, workspace, monkeypatch):
     _, spec, module = named
-    if workspace is not None:
+    if workspace is not None:  # also one plane per block for the planes strategy
         monkeypatch.setattr(module, "WORKSPACE_BYTES", workspace)
+        monkeypatch.setattr(module, "PLANE_BYTES", workspace, raising=False)
     one, two = random_problem(spec, np.float64, 1), random_problem(spec, np.float64, 2)
     for call, first_args, second_args in (
             (module.backward, (one[3], one[0], one[1]), (two[3], two[0], two[1])),

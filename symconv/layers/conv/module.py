@@ -76,9 +76,11 @@ def conv_strategy(spec: ConvSpec) -> str:
     """The strategy of the generated module, named in its docstring.
 
     ``"pointwise"`` for a 1x1 kernel with stride 1 and no padding (a batched matrix multiply
-    straight on the ``(N, C, *S)`` layout, no im2col); ``"depthwise"`` when every group has
-    one input channel and there are several groups (one multiply-accumulate per kernel tap on
-    shifted views, instead of a stack of tiny matrix multiplies); ``"shift"`` when
+    straight on the ``(N, C, *S)`` layout, no im2col); when every group has one input channel
+    and there are several groups, a multiply-accumulate per kernel tap instead of a stack of
+    tiny matrix multiplies: ``"planes"`` with stride 1 (each image and channel a flat padded
+    plane, every tap a constant offset in it), ``"depthwise"`` otherwise (strided views);
+    ``"shift"`` when
     :func:`shift_suits` (the backward without im2col: every tap a constant offset on the flat
     padded grid; the forward stays on im2col);
     otherwise im2col, with dX from :func:`input_gradient_strategy` (``"transposed"`` or
@@ -88,17 +90,18 @@ def conv_strategy(spec: ConvSpec) -> str:
     >>> one = WindowSpec((8, 8), (1, 1), (1, 1), ((0, 0), (0, 0)), (1, 1))
     >>> three = WindowSpec((8, 8), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
     >>> wide = WindowSpec((32,), (3,), (1,), ((1, 1),), (1,))
+    >>> strided = replace(three, stride=(2, 2))
     >>> [conv_strategy(s) for s in (ConvSpec(one, 4, 8), ConvSpec(three, 4, 4, 4),
-    ...                             ConvSpec(three, 4, 8), ConvSpec(three, 8, 4),
-    ...                             ConvSpec(wide, 16, 16))]
-    ['pointwise', 'depthwise', 'col2im', 'transposed', 'shift']
+    ...                             ConvSpec(strided, 4, 4, 4), ConvSpec(three, 4, 8),
+    ...                             ConvSpec(three, 8, 4), ConvSpec(wide, 16, 16))]
+    ['pointwise', 'planes', 'depthwise', 'col2im', 'transposed', 'shift']
     """
     w = spec.window
     if (all(k == 1 for k in w.kernel) and all(s == 1 for s in w.stride)
             and all(p == (0, 0) for p in w.padding)):
         return "pointwise"
     if spec.groups > 1 and spec.group_in == 1:
-        return "depthwise"
+        return "planes" if all(s == 1 for s in w.stride) else "depthwise"
     if shift_suits(spec):
         return "shift"
     return input_gradient_strategy(spec)
