@@ -22,8 +22,9 @@ dW = dy_g (C_out/g, n*M) @ cols_g^T (n*M, C_in/g * k^d) and
 dX's columns = w_g^T (C_in/g * k^d, C_out/g) @ dy_g (C_out/g, n*M). ``floor/torch`` is the
 best a NumPy backward built on these multiplies can reach against torch; where it is above a
 target, the target is out of NumPy's reach for that shape. The "planes" strategy (stride-1
-depthwise) has no such multiply, and no floor is printed for it. The load average (``os.getloadavg``)
-is printed before and after: other processes on the machine slow both sides.
+depthwise) has no such multiply, and no floor is printed for it. The load average
+(``os.getloadavg``) is printed before and after: other processes on the machine slow both
+sides.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 from unittest import mock
 
 import numpy as np
@@ -46,19 +47,30 @@ STRATEGY_SPECS = {
     "transposed-asymmetric": conv((5, 4), 3, 1, ((0, 2), (1, 0)), cin=3, cout=2, batch=2),
     "shift-1d-dilated-asymmetric": conv((30,), 3, 1, ((4, 0),), 2, cin=16, cout=17, batch=2),
     "shift-1d-groups": conv((24,), 3, 1, 1, cin=32, cout=32, groups=2, batch=1),
+    "shift-columns-2d": conv((12, 11), 3, 1, 1, cin=2, cout=3, batch=2),
     "shift-forced-2d-large-padding": conv((5, 4), 3, 1, ((3, 1), (0, 2)), cin=2, cout=3,
                                           batch=2),
     "shift-forced-3d-dilation-groups": conv((5, 4, 5), 2, 1, ((1, 0), 1, (0, 2)), 2, cin=4,
                                             cout=2, groups=2, batch=2),
+    "shift-forced-taps-2d-large-padding": conv((5, 4), 3, 1, ((3, 1), (0, 2)), cin=2, cout=3,
+                                               batch=3),
+    "shift-forced-taps-3d-dilation-groups": conv((5, 4, 5), 2, 1, ((1, 0), 1, (0, 2)), 2,
+                                                 cin=4, cout=2, groups=2, batch=3),
 }
 FORCED = {"SHIFT_RANK": 3, "SHIFT_CHANNELS": 1, "SHIFT_GRID": float("inf")}
+TAPS_FORCED = {"SHIFT_DW_COLUMNS": 0}  # dW one multiply per tap, whatever the width
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-4}
 
 
 def rules(name):
-    """The strategy choice for ``name``: as measured, or with the shift limits lifted."""
-    measured = {key: getattr(conv_module, key) for key in FORCED}
-    return mock.patch.multiple(conv_module, **(FORCED if "-forced-" in name else measured))
+    """The strategy choice for ``name``: as measured, or with the shift limits lifted
+    (``-forced-``), and with dW per tap whatever the width (``-taps-``)."""
+    chosen = {key: getattr(conv_module, key) for key in (*FORCED, *TAPS_FORCED)}
+    if "-forced-" in name:
+        chosen.update(FORCED)
+    if "-taps-" in name:
+        chosen.update(TAPS_FORCED)
+    return mock.patch.multiple(conv_module, **chosen)
 
 
 @pytest.fixture(params=sorted(STRATEGY_SPECS), ids=sorted(STRATEGY_SPECS))
@@ -80,6 +92,9 @@ def test_every_strategy_is_covered():
 def test_docstring_names_the_strategy(named):
     name, _, module = named
     assert f'strategy "{name.split("-")[0]}"' in module.__doc__
+    if name.startswith("shift-"):  # the module was generated under its own rules
+        source = Path(module.__file__).read_text()
+        assert ("x's columns on the grid" in source) == ("-taps-" not in name), name
 
 
 def test_generated_source_passes_ruff(named):
@@ -189,6 +204,16 @@ def test_non_finite_x_reaches_only_its_products(named, value):
         np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
         finite = np.isfinite(want)
         np.testing.assert_allclose(got[finite], want[finite], rtol=1e-12, atol=1e-12)
+
+
+def test_both_shift_weight_gradients_are_exercised():
+    from symconv.layers.conv.module import shift_weight_gradient
+    methods = set()
+    for name, spec in STRATEGY_SPECS.items():
+        with rules(name):
+            if conv_strategy(spec) == "shift":
+                methods.add(shift_weight_gradient(spec))
+    assert methods == {"columns", "taps"}
 
 
 def test_both_weight_gradient_orders_are_exercised():

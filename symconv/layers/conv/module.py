@@ -30,6 +30,27 @@ def input_gradient_strategy(spec: ConvSpec) -> str:
     return "col2im"
 
 
+SHIFT_DW_COLUMNS = 64
+"""The shift strategy builds x's columns for dW when C_in/g * taps is at most this."""
+
+
+def shift_weight_gradient(spec: ConvSpec) -> str:
+    """How the shift strategy computes dW: ``"columns"`` (x's columns on the flat grid, one
+    contiguous copy per tap, then one multiply) for few columns per group, else ``"taps"``
+    (one multiply per tap on a shifted view, no copy): the per-tap multiplies are only
+    C_in/g wide, which suits wide layers only.
+
+    >>> from symconv.algebra.geometry import WindowSpec
+    >>> line = WindowSpec((1000,), (5,), (1,), ((2, 2),), (1,))
+    >>> [shift_weight_gradient(ConvSpec(line, cin, 64)) for cin in (3, 64)]
+    ['columns', 'taps']
+    """
+    columns = spec.group_in
+    for k in spec.window.kernel:
+        columns *= k
+    return "columns" if columns <= SHIFT_DW_COLUMNS else "taps"
+
+
 SHIFT_RANK = 1
 """The shift strategy is chosen for at most this many spatial axes, ..."""
 
@@ -41,35 +62,39 @@ SHIFT_GRID = 1.5
 
 
 def shift_suits(spec: ConvSpec) -> bool:
-    """Whether the "shift" backward suits ``spec``: stride 1, at most :data:`SHIFT_RANK`
-    spatial axes, at least :data:`SHIFT_CHANNELS` channels per group on both sides, and a
-    padded grid at most :data:`SHIFT_GRID` times the output (every grid position is computed).
+    """Whether the "shift" backward suits ``spec``: stride 1, a padded grid at most
+    :data:`SHIFT_GRID` times the output (every grid position is computed), and either few
+    input columns per group (C_in/g * taps at most :data:`SHIFT_DW_COLUMNS`: dW from x's
+    columns on the grid) or at most :data:`SHIFT_RANK` spatial axes with at least
+    :data:`SHIFT_CHANNELS` channels per group on both sides (dW one multiply per tap).
 
-    Measured against im2col (OpenBLAS 0.3.31, one thread, the backward): 1-d (16, 64, 1000,
-    64, k5 p2) 0.77x in float32 and 0.98x in float64; but 2-d layers with wide channels are
-    slower (ResNet 56^2 x 64: 1.03-1.1x in float32, 1.3-1.4x in float64; 28^2 x 128: 1.4x),
-    since its multiplies are thinner (depth C instead of C * k^d), and so are layers with few
-    input channels (C_in = 3: 1.6x). The forward pass stays on im2col: faster everywhere
-    measured.
+    Measured against im2col (OpenBLAS 0.3.31, 2 threads, the backward): 1-d (16, 64, 1000,
+    64, k5 p2) 0.77x in float32 and 0.98x in float64; few input columns: (8, 1, 28^2, 8, k5)
+    0.80x in both, (32, 3, 32^2, 16, k3 p1) 0.78x-0.86x. But 2-d layers with wide channels are
+    slower (ResNet 56^2 x 64: 1.03-1.16x in float64, 28^2 x 128: 1.16-1.4x), since the
+    multiplies of dX are thinner (depth C_out instead of C_out * k^d). The forward pass stays
+    on im2col: faster everywhere measured.
 
     >>> from symconv.algebra.geometry import WindowSpec
     >>> line = WindowSpec((1000,), (5,), (1,), ((2, 2),), (1,))
     >>> square = WindowSpec((56, 56), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
-    >>> [shift_suits(ConvSpec(line, cin, 64)) for cin in (3, 64)]
-    [False, True]
-    >>> shift_suits(ConvSpec(square, 64, 64))
-    False
+    >>> [shift_suits(ConvSpec(line, cin, cout)) for cin, cout in ((3, 64), (64, 64), (32, 8))]
+    [True, True, False]
+    >>> [shift_suits(ConvSpec(square, cin, 64)) for cin in (3, 64)]
+    [True, False]
     """
     w = spec.window
-    if any(s != 1 for s in w.stride) or w.rank > SHIFT_RANK:
-        return False
-    if min(spec.group_in, spec.group_out) < SHIFT_CHANNELS:
+    if any(s != 1 for s in w.stride):
         return False
     grid = out = 1
     for n, k, d, (lo, hi) in zip(w.input, w.kernel, w.dilation, w.padding):
         grid *= n + lo + hi
         out *= n + lo + hi - d * (k - 1)
-    return grid <= SHIFT_GRID * out
+    if grid > SHIFT_GRID * out:
+        return False
+    if shift_weight_gradient(spec) == "columns":
+        return True
+    return w.rank <= SHIFT_RANK and min(spec.group_in, spec.group_out) >= SHIFT_CHANNELS
 
 
 def conv_strategy(spec: ConvSpec) -> str:
@@ -159,6 +184,7 @@ def module_context(spec: ConvSpec, derivation: Derivation[ConvSpec]) -> dict:
         "strategy": "col2im" if conv_strategy(spec) == "shift" else input_gradient_strategy(spec),
         "conv_strategy": conv_strategy(spec),
         "dw_order": weight_gradient_order(spec),
+        "shift_dw": shift_weight_gradient(spec),
         "proof_instance": (f"x {proven.input_shape} (input {axes_text(proven.window.input)}), "
                            f"w {proven.weight_shape}, dy {proven.output_shape}"),
     }
