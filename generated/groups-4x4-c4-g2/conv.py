@@ -159,17 +159,19 @@ def _view(entry, shape):
     return entry[0][: _size(shape)].reshape(shape)
 
 
-def _pad(array, pads, entry):
+def _pad(array, pads, entry, images=None):
     """Padded copy ``(C, N, *S')`` of ``array (N, C, *S)`` in the scratch ``entry``:
-    out[t] = in[t - lo], zeros elsewhere. A negative amount crops. Only the interior is
-    written when the buffer already holds this shape's zero border."""
+    out[t] = in[t - lo], zeros elsewhere. A negative amount crops. The buffer is laid out
+    for ``images`` images (default: N), so that a smaller last chunk of the batch keeps the
+    layout; only the interior is written when the buffer already holds its zero border."""
     spatial = array.shape[2:]
-    shape = (array.shape[1], array.shape[0],
+    shape = (array.shape[1], images or array.shape[0],
              *(n + lo + hi for n, (lo, hi) in zip(spatial, pads)))
     out = _view(entry, shape)
     if entry[1] != shape:
         out.fill(0)
         entry[1] = shape
+    out = out[:, : array.shape[0]]
     source, target = [], []
     for n, (lo, hi) in zip(spatial, pads):
         first, last = max(0, -lo), min(n, n + hi)  # input entries that land inside
@@ -214,7 +216,8 @@ def forward(x, w, b=None):
     kernel = w.reshape(GROUPS, OUT_PER_GROUP, -1)
     for start in range(0, batch, size):
         part = slice(start, min(start + size, batch))
-        cols = _im2col(_pad(x[part], PADDING, x_padded), out_size, STRIDE, DILATION, columns)
+        source = _pad(x[part], PADDING, x_padded, size)
+        cols = _im2col(source, out_size, STRIDE, DILATION, columns)
         cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), -1)
         # one matrix multiply per group: (C_out/g, C_in/g * taps) @ (C_in/g * taps, n * M)
         result = _view(product, (GROUPS, OUT_PER_GROUP, cols.shape[2]))
@@ -265,7 +268,8 @@ def backward(dy, x, w):
 
         # dW: correlate the padded input with the stride-dilated dy, read at step d; the
         # columns hold exactly the positions s*i + d*j that windows read, so r is dropped
-        cols = _im2col(_pad(x[part], PADDING, x_padded), out_size, STRIDE, DILATION, columns)
+        source = _pad(x[part], PADDING, x_padded, size)
+        cols = _im2col(source, out_size, STRIDE, DILATION, columns)
         cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), -1)
         # few columns per group: the multiply runs faster with the columns as left operand
         dw += np.matmul(cols, rows.transpose(0, 2, 1)).transpose(0, 2, 1)
@@ -273,7 +277,7 @@ def backward(dy, x, w):
         # dX of the chunk, written as (C_in, n, *spatial); the column buffer is free again
         if finite:
             dx[part] = _channels_first(_input_gradient_transposed(
-                dy[part], w, spatial, columns, dy_padded, product))
+                dy[part], w, spatial, columns, dy_padded, size, product))
         else:
             _input_gradient(rows, w, spatial, out_size, columns, dx_phases,
                             _channels_first(dx[part]))
@@ -292,14 +296,14 @@ def _dy_padded(spatial):
     return tuple(n + lo + hi for n, (lo, hi) in zip(output_size(spatial), _dy_pads()))
 
 
-def _input_gradient_transposed(dy, w, spatial, columns, dy_padded, product):
+def _input_gradient_transposed(dy, w, spatial, columns, dy_padded, images, product):
     """dX = full convolution of dy with w (stride 1, so no zeros are inserted).
 
     dy is padded by (K-1-p_lo, K-1-p_hi) and correlated with rot180(w) dilated by d, its
     channel axes swapped: kernel[g, c', (o', j)] = w[g C_out/g + o', c', k-1-j].
     """
     unit = (1,) * RANK
-    padded = _pad(dy, _dy_pads(), dy_padded)
+    padded = _pad(dy, _dy_pads(), dy_padded, images)
     cols = _im2col(padded, tuple(spatial), unit, DILATION, columns)
     cols = cols.reshape(GROUPS, OUT_PER_GROUP * len(TAPS), -1)
     rotated = w[(*ALL, *(slice(None, None, -1),) * RANK)]

@@ -157,17 +157,19 @@ def _view(entry, shape):
     return entry[0][: _size(shape)].reshape(shape)
 
 
-def _pad(array, pads, entry):
+def _pad(array, pads, entry, images=None):
     """Padded copy ``(C, N, *S')`` of ``array (N, C, *S)`` in the scratch ``entry``:
-    out[t] = in[t - lo], zeros elsewhere. A negative amount crops. Only the interior is
-    written when the buffer already holds this shape's zero border."""
+    out[t] = in[t - lo], zeros elsewhere. A negative amount crops. The buffer is laid out
+    for ``images`` images (default: N), so that a smaller last chunk of the batch keeps the
+    layout; only the interior is written when the buffer already holds its zero border."""
     spatial = array.shape[2:]
-    shape = (array.shape[1], array.shape[0],
+    shape = (array.shape[1], images or array.shape[0],
              *(n + lo + hi for n, (lo, hi) in zip(spatial, pads)))
     out = _view(entry, shape)
     if entry[1] != shape:
         out.fill(0)
         entry[1] = shape
+    out = out[:, : array.shape[0]]
     source, target = [], []
     for n, (lo, hi) in zip(spatial, pads):
         first, last = max(0, -lo), min(n, n + hi)  # input entries that land inside
@@ -212,7 +214,8 @@ def forward(x, w, b=None):
     kernel = w.reshape(GROUPS, OUT_PER_GROUP, -1)
     for start in range(0, batch, size):
         part = slice(start, min(start + size, batch))
-        cols = _im2col(_pad(x[part], PADDING, x_padded), out_size, STRIDE, DILATION, columns)
+        source = _pad(x[part], PADDING, x_padded, size)
+        cols = _im2col(source, out_size, STRIDE, DILATION, columns)
         cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), -1)
         # one matrix multiply per group: (C_out/g, C_in/g * taps) @ (C_in/g * taps, n * M)
         result = _view(product, (GROUPS, OUT_PER_GROUP, cols.shape[2]))
@@ -256,7 +259,8 @@ def backward(dy, x, w):
 
         # dW: correlate the padded input with the stride-dilated dy, read at step d; the
         # columns hold exactly the positions s*i + d*j that windows read, so r is dropped
-        cols = _im2col(_pad(x[part], PADDING, x_padded), out_size, STRIDE, DILATION, columns)
+        source = _pad(x[part], PADDING, x_padded, size)
+        cols = _im2col(source, out_size, STRIDE, DILATION, columns)
         cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), -1)
         # few columns per group: the multiply runs faster with the columns as left operand
         dw += np.matmul(cols, rows.transpose(0, 2, 1)).transpose(0, 2, 1)
