@@ -315,10 +315,35 @@ def _input_gradient_transposed(dy, w, spatial, columns, dy_padded, images, produ
 
 
 def _phases_shape(images, padded):
-    """The padded dX of ``images`` images as its phases: ``(*STRIDE, C_in, images, *sub)``,
-    sub = ceil(n' / s) per axis, n' the padded length (see :func:`_input_gradient`)."""
+    """A padded array of ``images`` images (x or dX) held as its s^d phases, channels first:
+    ``(*STRIDE, C_in, images, *sub)``, sub = ceil(n' / s) per axis, n' the padded length.
+    Padded position u = s*t + rho is entry t of phase rho = u mod s."""
     sub = tuple(-(-n // s) for n, s in zip(padded, STRIDE))
     return (*STRIDE, IN_CHANNELS, images, *sub)
+
+
+def _phase_windows(out_size):
+    """Per tap j, where the window s*i + d*j (i < m) lies in the phases: phase (d*j) mod s,
+    entries i + (d*j) // s, a unit-stride slice."""
+    windows = []
+    for tap in TAPS:
+        shifts = [d * j for j, d in zip(tap, DILATION)]
+        windows.append((tuple(shift % s for shift, s in zip(shifts, STRIDE)),
+                        tuple(slice(shift // s, shift // s + m)
+                              for shift, s, m in zip(shifts, STRIDE, out_size))))
+    return windows
+
+
+def _phase_entries(phase, spatial):
+    """The x entries e held by ``phase`` (u = e + p_lo = s*t + rho: the first is
+    e0 = (rho - p_lo) mod s, then every s-th) and the entries t of the phase they sit at."""
+    entries, positions = [], []
+    for rho, n, s, (lo, _) in zip(phase, spatial, STRIDE, PADDING):
+        first = (rho - lo) % s
+        count = len(range(first, n, s))
+        entries.append(slice(first, n, s))
+        positions.append(slice((first + lo) // s, (first + lo) // s + count))
+    return tuple(entries), tuple(positions)
 
 
 def _input_gradient(rows, w, spatial, out_size, columns, scratch, target):
@@ -326,10 +351,9 @@ def _input_gradient(rows, w, spatial, out_size, columns, scratch, target):
     and written into ``target`` (C_in, n, *spatial).
 
     cols[(c', j), (n, i)] = sum_o w[o, c', j] dy[n, o, i]; each tap's column is added at
-    padded position u = s*i + d*j. The padded dX is held as its s^d phases: u = s*t + rho
-    with rho = u mod s, so tap j adds at t = i + (d*j) // s of phase (d*j) mod s, a
-    contiguous slice rather than a stride-s one. Cropping the padding off then interleaves
-    the phases into ``target``, one strided copy per phase.
+    padded position u = s*i + d*j. The padded dX is held as its s^d phases, where tap j adds
+    at a contiguous slice rather than a stride-s one (:func:`_phase_windows`). Cropping the
+    padding off then interleaves the phases into ``target``, one strided copy per phase.
     """
     taps_per_group = IN_PER_GROUP * len(TAPS)
     cols = _view(columns, (GROUPS, taps_per_group, rows.shape[2]))
@@ -338,18 +362,8 @@ def _input_gradient(rows, w, spatial, out_size, columns, scratch, target):
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, PADDING))
     phases = _view(scratch, _phases_shape(cols.shape[2], padded))
     phases.fill(0)
-    for index, tap in enumerate(TAPS):
-        shifts = [d * j for j, d in zip(tap, DILATION)]
-        phase = tuple(shift % s for shift, s in zip(shifts, STRIDE))
-        window = tuple(slice(shift // s, shift // s + m)
-                       for shift, s, m in zip(shifts, STRIDE, out_size))
+    for index, (phase, window) in enumerate(_phase_windows(out_size)):
         phases[phase][(*ALL, *window)] += cols[:, index]
     for phase in np.ndindex(*STRIDE):
-        # x position e = u - p_lo for u = s*t + rho: the first is e0 = (rho - p_lo) mod s
-        source, entries = [], []
-        for rho, n, s, (lo, _) in zip(phase, spatial, STRIDE, PADDING):
-            first = (rho - lo) % s
-            count = len(range(first, n, s))
-            source.append(slice((first + lo) // s, (first + lo) // s + count))
-            entries.append(slice(first, n, s))
-        target[(*ALL, *entries)] = phases[phase][(*ALL, *source)]
+        entries, positions = _phase_entries(phase, spatial)
+        target[(*ALL, *entries)] = phases[phase][(*ALL, *positions)]

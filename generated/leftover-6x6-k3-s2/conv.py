@@ -29,8 +29,10 @@ derived polynomial at the same point; a wrong gradient passes with probability <
 
 Implementation (strategy "col2im"): im2col, on a chunk of whole images at a
 time. Every kernel tap j contributes
-one strided copy of the padded input into a column buffer, so the correlations become one
-matrix multiply per group:
+one copy of the padded input into a column buffer, so the correlations become one matrix
+multiply per group. The padded input is held as its s^d phases (u = s*t + rho, one strided
+copy per phase), so that each tap's window s*i + d*j is a unit-stride slice of phase
+(d*j) mod s:
     dW = sum over chunks of dy_g @ cols_g.T    (the columns only cover positions read by a
          window: r is dropped), multiplied columns-first (operand order by shape)
     dX = the adjoint of im2col: cols_g = w_g.T @ dy_g, then each tap's column is added back
@@ -157,45 +159,6 @@ def _view(entry, shape):
     return entry[0][: _size(shape)].reshape(shape)
 
 
-def _pad(array, pads, entry, images=None):
-    """Padded copy ``(C, N, *S')`` of ``array (N, C, *S)`` in the scratch ``entry``:
-    out[t] = in[t - lo], zeros elsewhere. A negative amount crops. The buffer is laid out
-    for ``images`` images (default: N), so that a smaller last chunk of the batch keeps the
-    layout; only the interior is written when the buffer already holds its zero border."""
-    spatial = array.shape[2:]
-    shape = (array.shape[1], images or array.shape[0],
-             *(n + lo + hi for n, (lo, hi) in zip(spatial, pads)))
-    out = _view(entry, shape)
-    if entry[1] != shape:
-        out.fill(0)
-        entry[1] = shape
-    out = out[:, : array.shape[0]]
-    source, target = [], []
-    for n, (lo, hi) in zip(spatial, pads):
-        first, last = max(0, -lo), min(n, n + hi)  # input entries that land inside
-        source.append(slice(first, last))
-        target.append(slice(first + lo, last + lo))
-    out[(*ALL, *target)] = _channels_first(array)[(*ALL, *source)]
-    return out
-
-
-def _window(tap, out_size, step, dilation):
-    """Positions step*i + dilation*tap for i < out_size, as one slice per axis."""
-    return tuple(
-        slice(d * j, d * j + s * (m - 1) + 1, s)
-        for j, m, s, d in zip(tap, out_size, step, dilation)
-    )
-
-
-def _im2col(padded, out_size, step, dilation, buffer):
-    """cols[c, tap, n, i] = padded[c, n, step*i + dilation*tap], one strided copy per tap,
-    written into the front of ``buffer``."""
-    cols = _view(buffer, (padded.shape[0], len(TAPS), padded.shape[1], *out_size))
-    for index, tap in enumerate(TAPS):
-        cols[:, index] = padded[(*ALL, *_window(tap, out_size, step, dilation))]
-    return cols
-
-
 def forward(x, w, b=None):
     """O = b + cross-correlation of the padded x with w (stride, dilation, groups)."""
     _check_input(x)
@@ -207,15 +170,14 @@ def forward(x, w, b=None):
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, PADDING))
     size = _chunk_size(batch, IN_CHANNELS * len(TAPS) * _size(out_size), x.itemsize)
     taken = {}
-    x_padded = _take("x_padded", (IN_CHANNELS, size, *padded), x.dtype, taken)
+    x_padded = _take("x_phases", _phases_shape(size, padded), x.dtype, taken)
     columns = _take("cols", (IN_CHANNELS, len(TAPS), size, *out_size), x.dtype, taken)
     product = _take("product", (OUT_CHANNELS, size, *out_size), x.dtype, taken)
     out = np.empty((batch, OUT_CHANNELS, *out_size), x.dtype)
     kernel = w.reshape(GROUPS, OUT_PER_GROUP, -1)
     for start in range(0, batch, size):
         part = slice(start, min(start + size, batch))
-        source = _pad(x[part], PADDING, x_padded, size)
-        cols = _im2col(source, out_size, STRIDE, DILATION, columns)
+        cols = _im2col_phases(_pad_phases(x[part], x_padded, size), out_size, columns)
         cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), -1)
         # one matrix multiply per group: (C_out/g, C_in/g * taps) @ (C_in/g * taps, n * M)
         result = _view(product, (GROUPS, OUT_PER_GROUP, cols.shape[2]))
@@ -240,7 +202,7 @@ def backward(dy, x, w):
     image = _size(x_columns)
     size = _chunk_size(batch, image, x.itemsize)
     taken = {}
-    x_padded = _take("x_padded", (IN_CHANNELS, size, *padded), x.dtype, taken)
+    x_padded = _take("x_phases", _phases_shape(size, padded), x.dtype, taken)
     columns = _take("cols", (size, image), x.dtype, taken)
     rows_buffer = _take("rows", (OUT_CHANNELS, size, *out_size), x.dtype, taken)
     dx_phases = _take("dx_phases", _phases_shape(size, padded), x.dtype, taken)
@@ -259,8 +221,7 @@ def backward(dy, x, w):
 
         # dW: correlate the padded input with the stride-dilated dy, read at step d; the
         # columns hold exactly the positions s*i + d*j that windows read, so r is dropped
-        source = _pad(x[part], PADDING, x_padded, size)
-        cols = _im2col(source, out_size, STRIDE, DILATION, columns)
+        cols = _im2col_phases(_pad_phases(x[part], x_padded, size), out_size, columns)
         cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), -1)
         # few columns per group: the multiply runs faster with the columns as left operand
         dw += np.matmul(cols, rows.transpose(0, 2, 1)).transpose(0, 2, 1)
@@ -272,10 +233,63 @@ def backward(dy, x, w):
 
 
 def _phases_shape(images, padded):
-    """The padded dX of ``images`` images as its phases: ``(*STRIDE, C_in, images, *sub)``,
-    sub = ceil(n' / s) per axis, n' the padded length (see :func:`_input_gradient`)."""
+    """A padded array of ``images`` images (x or dX) held as its s^d phases, channels first:
+    ``(*STRIDE, C_in, images, *sub)``, sub = ceil(n' / s) per axis, n' the padded length.
+    Padded position u = s*t + rho is entry t of phase rho = u mod s."""
     sub = tuple(-(-n // s) for n, s in zip(padded, STRIDE))
     return (*STRIDE, IN_CHANNELS, images, *sub)
+
+
+def _phase_windows(out_size):
+    """Per tap j, where the window s*i + d*j (i < m) lies in the phases: phase (d*j) mod s,
+    entries i + (d*j) // s, a unit-stride slice."""
+    windows = []
+    for tap in TAPS:
+        shifts = [d * j for j, d in zip(tap, DILATION)]
+        windows.append((tuple(shift % s for shift, s in zip(shifts, STRIDE)),
+                        tuple(slice(shift // s, shift // s + m)
+                              for shift, s, m in zip(shifts, STRIDE, out_size))))
+    return windows
+
+
+def _phase_entries(phase, spatial):
+    """The x entries e held by ``phase`` (u = e + p_lo = s*t + rho: the first is
+    e0 = (rho - p_lo) mod s, then every s-th) and the entries t of the phase they sit at."""
+    entries, positions = [], []
+    for rho, n, s, (lo, _) in zip(phase, spatial, STRIDE, PADDING):
+        first = (rho - lo) % s
+        count = len(range(first, n, s))
+        entries.append(slice(first, n, s))
+        positions.append(slice((first + lo) // s, (first + lo) // s + count))
+    return tuple(entries), tuple(positions)
+
+
+def _pad_phases(array, entry, images):
+    """The padded ``array (N, C_in, *S)`` as its phases (:func:`_phases_shape`), written
+    straight from ``array`` into the scratch ``entry``, laid out for ``images`` images (a
+    smaller last chunk is a view): one strided copy per phase, the zeros written once."""
+    spatial = array.shape[2:]
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, PADDING))
+    shape = _phases_shape(images, padded)
+    phases = _view(entry, shape)
+    if entry[1] != shape:
+        phases.fill(0)
+        entry[1] = shape
+    phases = phases[(slice(None),) * (RANK + 1) + (slice(0, array.shape[0]),)]
+    source = _channels_first(array)
+    for phase in np.ndindex(*STRIDE):
+        entries, positions = _phase_entries(phase, spatial)
+        phases[phase][(*ALL, *positions)] = source[(*ALL, *entries)]
+    return phases
+
+
+def _im2col_phases(phases, out_size, buffer):
+    """cols[c, tap, n, i] = Xp[c, n, s*i + d*tap] as :func:`_im2col`, read from the phases
+    of Xp: one unit-stride copy per tap instead of a stride-s one."""
+    cols = _view(buffer, (IN_CHANNELS, len(TAPS), phases.shape[RANK + 1], *out_size))
+    for index, (phase, window) in enumerate(_phase_windows(out_size)):
+        cols[:, index] = phases[phase][(*ALL, *window)]
+    return cols
 
 
 def _input_gradient(rows, w, spatial, out_size, columns, scratch, target):
@@ -283,10 +297,9 @@ def _input_gradient(rows, w, spatial, out_size, columns, scratch, target):
     and written into ``target`` (C_in, n, *spatial).
 
     cols[(c', j), (n, i)] = sum_o w[o, c', j] dy[n, o, i]; each tap's column is added at
-    padded position u = s*i + d*j. The padded dX is held as its s^d phases: u = s*t + rho
-    with rho = u mod s, so tap j adds at t = i + (d*j) // s of phase (d*j) mod s, a
-    contiguous slice rather than a stride-s one. Cropping the padding off then interleaves
-    the phases into ``target``, one strided copy per phase.
+    padded position u = s*i + d*j. The padded dX is held as its s^d phases, where tap j adds
+    at a contiguous slice rather than a stride-s one (:func:`_phase_windows`). Cropping the
+    padding off then interleaves the phases into ``target``, one strided copy per phase.
     """
     taps_per_group = IN_PER_GROUP * len(TAPS)
     cols = _view(columns, (GROUPS, taps_per_group, rows.shape[2]))
@@ -295,18 +308,8 @@ def _input_gradient(rows, w, spatial, out_size, columns, scratch, target):
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, PADDING))
     phases = _view(scratch, _phases_shape(cols.shape[2], padded))
     phases.fill(0)
-    for index, tap in enumerate(TAPS):
-        shifts = [d * j for j, d in zip(tap, DILATION)]
-        phase = tuple(shift % s for shift, s in zip(shifts, STRIDE))
-        window = tuple(slice(shift // s, shift // s + m)
-                       for shift, s, m in zip(shifts, STRIDE, out_size))
+    for index, (phase, window) in enumerate(_phase_windows(out_size)):
         phases[phase][(*ALL, *window)] += cols[:, index]
     for phase in np.ndindex(*STRIDE):
-        # x position e = u - p_lo for u = s*t + rho: the first is e0 = (rho - p_lo) mod s
-        source, entries = [], []
-        for rho, n, s, (lo, _) in zip(phase, spatial, STRIDE, PADDING):
-            first = (rho - lo) % s
-            count = len(range(first, n, s))
-            source.append(slice((first + lo) // s, (first + lo) // s + count))
-            entries.append(slice(first, n, s))
-        target[(*ALL, *entries)] = phases[phase][(*ALL, *source)]
+        entries, positions = _phase_entries(phase, spatial)
+        target[(*ALL, *entries)] = phases[phase][(*ALL, *positions)]

@@ -8,6 +8,7 @@ and write nothing when any step fails; none renders an identity that was not pro
 from __future__ import annotations
 
 import json
+import re
 
 from symconv.engine.contract import Layer, S
 from symconv.engine.pipeline import Derivation, run
@@ -65,9 +66,11 @@ def module_source(spec: S, derivation: Derivation[S]) -> str:
     layer = derivation.layer
 
     def source(line: str) -> str:
-        return render(layer.module_template, folder=layer.folder, check_line=line,
+        text = render(layer.module_template, folder=layer.folder, check_line=line,
                       proof_lines=proof_lines(derivation),
                       **layer.module_context(spec, derivation))
+        # blocks a template leaves out leave their blank lines: at most two in a row (PEP 8)
+        return re.sub(r"\n{4,}", "\n\n\n", text).rstrip("\n") + "\n"
 
     return source(check_line(verify_module(source(""), spec, derivation)))
 

@@ -180,9 +180,13 @@ def module_context(spec: ConvSpec, derivation: Derivation[ConvSpec]) -> dict:
         "padding": repr(w.padding), "dilation": repr(w.dilation), "groups": spec.groups,
         "in_channels": spec.in_channels, "out_channels": spec.out_channels,
         "weight_shape": repr(spec.weight_shape), "spatial_names": SPATIAL_NAMES[w.rank],
-        # the shift strategy falls back on im2col + col2im (the exact products) for inf/NaN
-        "strategy": "col2im" if conv_strategy(spec) == "shift" else input_gradient_strategy(spec),
+        # dX of the im2col strategies; the shift strategy falls back on im2col + col2im (the
+        # exact products) for inf/NaN
+        "strategy": {"shift": "col2im", "col2im": "col2im",
+                     "transposed": "transposed"}.get(conv_strategy(spec), conv_strategy(spec)),
+        "im2col": conv_strategy(spec) in ("col2im", "transposed", "shift"),
         "conv_strategy": conv_strategy(spec),
+        "strided": any(s != 1 for s in w.stride),
         "dw_order": weight_gradient_order(spec),
         "shift_dw": shift_weight_gradient(spec),
         "proof_instance": (f"x {proven.input_shape} (input {axes_text(proven.window.input)}), "
