@@ -2,9 +2,10 @@
 central finite differences and the dot test, on awkward specs, float32 and float64, and the
 two-call test (results never overwritten by a second call).
 
-Specs named ``shift-forced-...`` are generated with the shift strategy's shape limits lifted
-(:data:`FORCED`): the measured choice keeps it to wide 1-d layers, but its code is general,
-and small 2-d and 3-d specs exercise the grid offsets of several axes.
+Specs named ``...-forced-...`` are generated with the shift and phases strategies' shape
+limits lifted (:data:`FORCED`): the measured choice keeps them to grids not much larger than
+the output, but their code is general, and small specs exercise the grid offsets of several
+axes; ``-taps-`` forces the shift strategy's per-tap dW.
 """
 
 from __future__ import annotations
@@ -42,8 +43,14 @@ STRATEGY_SPECS = {
     "col2im-leftover": conv((6, 6), 3, 2, 0, cin=2, cout=3, batch=2),
     "col2im-phases-dilation-r-above-p_hi": conv((11, 9), 3, (3, 2), ((2, 0), (1, 1)), 2, cin=2,
                                                cout=3, batch=2),
-    "col2im-phases-3d": conv((5, 4, 7), 2, (2, 1, 3), ((1, 0), 1, (0, 2)), cin=2, cout=3,
+    "col2im-phases-3d": conv((3, 4, 5), 2, (2, 1, 3), ((1, 0), 1, (0, 2)), cin=2, cout=3,
                              batch=2),
+    "phases-leftover": conv((12, 11), 3, 2, 1, cin=2, cout=3, batch=2),
+    "phases-groups-dilation": conv((24, 23), 3, 2, 1, 2, cin=4, cout=6, groups=2, batch=2),
+    "phases-1d-asymmetric": conv((21,), 4, 3, ((2, 0),), cin=3, cout=2, batch=3),
+    "phases-3d-mixed-stride": conv((5, 4, 7), 2, (2, 1, 3), ((1, 0), 1, (0, 2)), cin=2,
+                                   cout=3, batch=2),
+    "phases-forced-2d-wide-grid": conv((6, 6), 3, 2, 0, cin=3, cout=2, batch=2),
     "transposed-asymmetric": conv((5, 4), 3, 1, ((0, 2), (1, 0)), cin=3, cout=2, batch=2),
     "shift-1d-dilated-asymmetric": conv((30,), 3, 1, ((4, 0),), 2, cin=16, cout=17, batch=2),
     "shift-1d-groups": conv((24,), 3, 1, 1, cin=32, cout=32, groups=2, batch=1),
@@ -57,7 +64,8 @@ STRATEGY_SPECS = {
     "shift-forced-taps-3d-dilation-groups": conv((5, 4, 5), 2, 1, ((1, 0), 1, (0, 2)), 2,
                                                  cin=4, cout=2, groups=2, batch=3),
 }
-FORCED = {"SHIFT_RANK": 3, "SHIFT_CHANNELS": 1, "SHIFT_GRID": float("inf")}
+FORCED = {"SHIFT_RANK": 3, "SHIFT_CHANNELS": 1, "SHIFT_GRID": float("inf"),
+          "PHASES_GRID": float("inf")}
 TAPS_FORCED = {"SHIFT_DW_COLUMNS": 0}  # dW one multiply per tap, whatever the width
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-4}
 
@@ -86,7 +94,8 @@ def test_every_strategy_is_covered():
         with rules(name):
             chosen.add(conv_strategy(spec))
             assert conv_strategy(spec) == name.split("-")[0], name
-    assert chosen == {"pointwise", "planes", "depthwise", "col2im", "transposed", "shift"}
+    assert chosen == {"pointwise", "planes", "depthwise", "col2im", "transposed", "shift",
+                      "phases"}
 
 
 def test_docstring_names_the_strategy(named):
@@ -176,6 +185,21 @@ def test_results_survive_a_second_call(named, workspace, monkeypatch):
     want = loop_reference.conv_backward(one[3], one[0], one[1], *geometry(spec))
     for got, expected in zip(module.backward(one[3], one[0], one[1]), want):
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_uneven_chunks_of_the_batch(named, monkeypatch):
+    """Chunks of 2 images over a batch of 5 (the last one smaller, a view of the scratch
+    layout), twice in a row so that the second call reuses the cached scratch."""
+    _, spec, module = named
+    monkeypatch.setattr(module, "_chunk_size", lambda batch, *_: min(batch, 2), raising=False)
+    for seed in (8, 9):
+        x, w, b, dy = random_problem(spec, np.float64, seed=seed, batch=5)
+        np.testing.assert_allclose(module.forward(x, w, b),
+                                   loop_reference.conv_forward(x, w, b, *geometry(spec)),
+                                   rtol=1e-12, atol=1e-12)
+        want = loop_reference.conv_backward(dy, x, w, *geometry(spec))
+        for got, expected in zip(module.backward(dy, x, w), want):
+            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("value", [np.inf, np.nan])

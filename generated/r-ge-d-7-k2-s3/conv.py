@@ -27,17 +27,25 @@ db equal to the derived expressions (exact evaluation: fn at 4 points of random 
 [-4096, 4096] (every product and sum exact in float64), each entry compared with the derived
 polynomial at the same point; a wrong gradient passes with probability <= 3.6e-15).
 
-Implementation (strategy "col2im"): im2col, on a chunk of whole images at a
-time. Every kernel tap j contributes
-one copy of the padded input into a column buffer, so the correlations become one matrix
-multiply per group. The padded input is held as its s^d phases (u = s*t + rho, one strided
-copy per phase), so that each tap's window s*i + d*j is a unit-stride slice of phase
-(d*j) mod s:
-    dW = sum over chunks of dy_g @ cols_g.T    (the columns only cover positions read by a
-         window: r is dropped), multiplied columns-first (operand order by shape)
-    dX = the adjoint of im2col: cols_g = w_g.T @ dy_g, then each tap's column is added back
-         at s*i + d*j. The strided write is the zero insertion of Gs, without building it;
-         the last r positions receive nothing.
+Implementation (strategy "phases": a stride above 1): the backward on the phases of the
+padded input, on a chunk of whole images at a time. Padded position u = s*t + rho is entry
+t of phase rho = u mod s; each phase of one image is a grid of ceil(n' / s) entries per
+axis, and a chunk's grids are flattened, channels first, to (C, n * P) (P = the entries of
+one grid; the x grids end with off_max zeros). Window position s*i + d*j is then entry
+i + (d*j) // s of phase (d*j) mod s: the flat position q + off_j, q that of i on the grid and
+off_j = sum over axes of ((d*j) // s) * (grid entries after that axis), a constant offset
+per tap. dy is placed on the grid at q (zeros elsewhere: G), and
+    dW  = G_g @ cols_g^T, cols[(c', j), q] = phase (d*j) mod s of x at [c', q + off_j]:
+          one contiguous copy per tap, then one multiply (columns-first)
+    dX  : cols_g = w_g^T @ G_g, each tap's column added at q + off_j of its phase of the
+          padded dX (one contiguous add per tap), then the phases interleaved into dx with
+          the padding cropped off (one strided copy per phase); the last r positions
+          receive nothing
+Grid positions that are not outputs hold zeros in G, so dW also multiplies them with x,
+and dX multiplies them with w: when w holds an inf or NaN, or dW comes out non-finite (a
+zero of G times an inf in x), the call is redone by im2col and col2im, whose products are
+exactly the layer's. The forward pass is im2col's, read from the phases of x:
+    O = w_g @ cols_g, cols[(c', j), (n, i)] = Xp[n, c', s*i + d*j]
 
 Non-finite values (like PyTorch): dX[u] is the IEEE sum of exactly the products
 w[o, c', j] * dy[n, o, i] that the layer has for u (no product with padding), so an inf or
@@ -159,6 +167,113 @@ def _view(entry, shape):
     return entry[0][: _size(shape)].reshape(shape)
 
 
+def _grid_taps(grid):
+    """Per tap j: its phase (d*j) mod s, and its offset on the flat phase grid of an image,
+    off_j = sum over axes of ((d*j) // s) * (grid entries after that axis)."""
+    steps = [_size(grid[axis + 1:]) for axis in range(RANK)]
+    taps = []
+    for tap in TAPS:
+        shifts = [d * j for j, d in zip(tap, DILATION)]
+        taps.append((tuple(shift % s for shift, s in zip(shifts, STRIDE)),
+                     sum(shift // s * step for shift, s, step in zip(shifts, STRIDE, steps))))
+    return taps
+
+
+def _on_grid(array, positions, entry, layout):
+    """``array (N, C, *S)`` channels first on the flat grid held by the scratch ``entry``:
+    ``(C, images * P + tail)`` for ``layout`` = (images, grid, tail), P = the positions of
+    ``grid``; ``array[n, :, e]`` lands at image n's ``positions`` (one slice per axis).
+    The zeros elsewhere are written when the buffer takes this layout; a smaller chunk of
+    images is a view of the same layout."""
+    images, grid, tail = layout
+    count, channels = array.shape[:2]
+    flat = _view(entry, (channels, images * _size(grid) + tail))
+    if entry[1] != (flat.shape, layout):
+        flat.fill(0)
+        entry[1] = (flat.shape, layout)
+    planes = flat[:, : count * _size(grid)].reshape(channels, count, *grid)
+    planes[(*ALL, *positions)] = _channels_first(array)
+    return flat
+
+
+def backward(dy, x, w):
+    """Gradients (dx, dw, db) of any loss L, given dy = dL/dO, the input x and weights w."""
+    _check_input(x)
+    _check("w", w, WEIGHT_SHAPE, x.dtype)
+    batch, spatial = x.shape[0], x.shape[2:]
+    out_size = output_size(spatial)
+    _check("dy", dy, (batch, OUT_CHANNELS, *out_size), x.dtype)
+    if not np.isfinite(w).all():
+        return _backward_columns(dy, x, w)  # the columns would pair w with the grid's zeros
+
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, PADDING))
+    grid = _phases_shape(1, padded)[RANK + 2:]  # one phase of one padded image
+    image = _size(grid)
+    taps = _grid_taps(grid)
+    reach = max(offset for _, offset in taps)
+    phases = _size(STRIDE)
+    # per image: the phases of x and of dX, dy on the grid, and the columns
+    entries = (2 * phases * IN_CHANNELS + OUT_CHANNELS + IN_CHANNELS * len(TAPS)) * image
+    size = _chunk_size(batch, entries, x.itemsize)
+    layout = (size, grid, reach)
+    taken = {}
+    x_entries = {phase: _take(f"x_phase_{phase}", (IN_CHANNELS, size * image + reach),
+                              x.dtype, taken) for phase in np.ndindex(*STRIDE)}
+    dx_phases = _take("dx_phases", (*STRIDE, IN_CHANNELS, size * image + reach), x.dtype,
+                      taken)
+    dy_grid = _take("dy_grid", (OUT_CHANNELS, size * image), x.dtype, taken)
+    columns = _take("cols", (IN_CHANNELS * len(TAPS), size * image), x.dtype, taken)
+    dx = np.empty(x.shape, x.dtype)
+    dw = np.zeros((GROUPS, OUT_PER_GROUP, IN_PER_GROUP * len(TAPS)), x.dtype)
+    db = np.zeros(OUT_CHANNELS, x.dtype)
+    kernel = w.reshape(GROUPS, OUT_PER_GROUP, -1).transpose(0, 2, 1)
+    outputs = tuple(slice(0, m) for m in out_size)
+    for start in range(0, batch, size):
+        part = slice(start, min(start + size, batch))
+        count = part.stop - start
+        width = count * image  # grid positions of the chunk: q = (n, t)
+        # dy at the grid position of each output i (t = i), zeros elsewhere: G
+        rows = _on_grid(dy[part], outputs, dy_grid, (size, grid, 0))
+        rows = rows[:, :width].reshape(GROUPS, OUT_PER_GROUP, width)
+
+        # db: the bias is added at every position of every image (the grid adds zeros)
+        db += rows.sum(axis=2).reshape(OUT_CHANNELS)
+
+        # x's phases: phase rho holds padded position s*t + rho at t
+        x_grid = {}
+        for phase, entry in x_entries.items():
+            entries, positions = _phase_entries(phase, spatial)
+            x_grid[phase] = _on_grid(x[part][(*ALL, *entries)], positions, entry, layout)
+
+        # dW: the window s*i + d*j is phase (d*j) mod s read at q + off_j, so the columns
+        # cols[(c', j), q] = phase[c', q + off_j] are one contiguous copy per tap
+        cols = _view(columns, (IN_CHANNELS, len(TAPS), width))
+        for index, (phase, offset) in enumerate(taps):
+            cols[:, index] = x_grid[phase][:, offset:offset + width]
+        cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), width)
+        # few columns per group: the multiply runs faster with the columns as left operand
+        dw += np.matmul(cols, rows.transpose(0, 2, 1)).transpose(0, 2, 1)
+
+        # dX: cols = w^T @ G, each tap's column added at q + off_j of its phase of dX (the
+        # zeros of G give zero columns off the outputs), then the phases interleaved
+        cols = _view(columns, (GROUPS, IN_PER_GROUP * len(TAPS), width))
+        np.matmul(kernel, rows, out=cols)
+        cols = cols.reshape(IN_CHANNELS, len(TAPS), width)
+        sums = _view(dx_phases, (*STRIDE, IN_CHANNELS, size * image + reach))
+        sums[..., : width + reach] = 0
+        for index, (phase, offset) in enumerate(taps):
+            sums[phase][:, offset:offset + width] += cols[:, index]
+        target = _channels_first(dx[part])
+        for phase in np.ndindex(*STRIDE):
+            entries, positions = _phase_entries(phase, spatial)
+            planes = sums[phase][:, :width].reshape(IN_CHANNELS, count, *grid)
+            target[(*ALL, *entries)] = planes[(*ALL, *positions)]
+    _keep(taken)
+    if not np.isfinite(dw).all():
+        return _backward_columns(dy, x, w)  # maybe a zero of G times an inf in x
+    return dx, dw.reshape(WEIGHT_SHAPE), db
+
+
 def forward(x, w, b=None):
     """O = b + cross-correlation of the padded x with w (stride, dilation, groups)."""
     _check_input(x)
@@ -189,8 +304,9 @@ def forward(x, w, b=None):
     return out
 
 
-def backward(dy, x, w):
-    """Gradients (dx, dw, db) of any loss L, given dy = dL/dO, the input x and weights w."""
+def _backward_columns(dy, x, w):
+    """(dx, dw, db) by im2col and col2im, whose products are exactly the layer's: the phases
+    strategy's fallback for non-finite values."""
     _check_input(x)
     _check("w", w, WEIGHT_SHAPE, x.dtype)
     batch, spatial = x.shape[0], x.shape[2:]

@@ -97,6 +97,31 @@ def shift_suits(spec: ConvSpec) -> bool:
     return w.rank <= SHIFT_RANK and min(spec.group_in, spec.group_out) >= SHIFT_CHANNELS
 
 
+PHASES_GRID = 1.5
+"""The phases strategy is chosen when a phase grid has at most this many positions per
+output position (every grid position is computed)."""
+
+
+def phases_suit(spec: ConvSpec) -> bool:
+    """Whether the "phases" backward suits ``spec``: a stride above 1 on some axis, and a
+    phase grid, ceil(n' / s) per axis (n' the padded length), at most :data:`PHASES_GRID`
+    times the output.
+
+    >>> from symconv.algebra.geometry import WindowSpec
+    >>> [phases_suit(ConvSpec(WindowSpec((n, n), (3, 3), (2, 2), ((1, 1), (1, 1)), (1, 1)),
+    ...                       16, 32)) for n in (5, 32)]
+    [False, True]
+    """
+    w = spec.window
+    if all(s == 1 for s in w.stride):
+        return False
+    grid = out = 1
+    for n, k, s, d, (lo, hi) in zip(w.input, w.kernel, w.stride, w.dilation, w.padding):
+        grid *= -(-(n + lo + hi) // s)
+        out *= (n + lo + hi - d * (k - 1) - 1) // s + 1
+    return grid <= PHASES_GRID * out
+
+
 def conv_strategy(spec: ConvSpec) -> str:
     """The strategy of the generated module, named in its docstring.
 
@@ -129,6 +154,8 @@ def conv_strategy(spec: ConvSpec) -> str:
         return "planes" if all(s == 1 for s in w.stride) else "depthwise"
     if shift_suits(spec):
         return "shift"
+    if phases_suit(spec):
+        return "phases"
     return input_gradient_strategy(spec)
 
 
@@ -182,9 +209,9 @@ def module_context(spec: ConvSpec, derivation: Derivation[ConvSpec]) -> dict:
         "weight_shape": repr(spec.weight_shape), "spatial_names": SPATIAL_NAMES[w.rank],
         # dX of the im2col strategies; the shift strategy falls back on im2col + col2im (the
         # exact products) for inf/NaN
-        "strategy": {"shift": "col2im", "col2im": "col2im",
+        "strategy": {"shift": "col2im", "phases": "col2im", "col2im": "col2im",
                      "transposed": "transposed"}.get(conv_strategy(spec), conv_strategy(spec)),
-        "im2col": conv_strategy(spec) in ("col2im", "transposed", "shift"),
+        "im2col": conv_strategy(spec) in ("col2im", "transposed", "shift", "phases"),
         "conv_strategy": conv_strategy(spec),
         "strided": any(s != 1 for s in w.stride),
         "dw_order": weight_gradient_order(spec),
