@@ -167,18 +167,6 @@ def _view(entry, shape):
     return entry[0][: _size(shape)].reshape(shape)
 
 
-def _grid_taps(grid):
-    """Per tap j: its phase (d*j) mod s, and its offset on the flat phase grid of an image,
-    off_j = sum over axes of ((d*j) // s) * (grid entries after that axis)."""
-    steps = [_size(grid[axis + 1:]) for axis in range(RANK)]
-    taps = []
-    for tap in TAPS:
-        shifts = [d * j for j, d in zip(tap, DILATION)]
-        taps.append((tuple(shift % s for shift, s in zip(shifts, STRIDE)),
-                     sum(shift // s * step for shift, s, step in zip(shifts, STRIDE, steps))))
-    return taps
-
-
 def _on_grid(array, positions, entry, layout):
     """``array (N, C, *S)`` channels first on the flat grid held by the scratch ``entry``:
     ``(C, images * P + tail)`` for ``layout`` = (images, grid, tail), P = the positions of
@@ -194,6 +182,18 @@ def _on_grid(array, positions, entry, layout):
     planes = flat[:, : count * _size(grid)].reshape(channels, count, *grid)
     planes[(*ALL, *positions)] = _channels_first(array)
     return flat
+
+
+def _grid_taps(grid):
+    """Per tap j: its phase (d*j) mod s, and its offset on the flat phase grid of an image,
+    off_j = sum over axes of ((d*j) // s) * (grid entries after that axis)."""
+    steps = [_size(grid[axis + 1:]) for axis in range(RANK)]
+    taps = []
+    for tap in TAPS:
+        shifts = [d * j for j, d in zip(tap, DILATION)]
+        taps.append((tuple(shift % s for shift, s in zip(shifts, STRIDE)),
+                     sum(shift // s * step for shift, s, step in zip(shifts, STRIDE, steps))))
+    return taps
 
 
 def backward(dy, x, w):
