@@ -55,16 +55,17 @@ through a real inf * 0, inf - inf or NaN. dW and the forward pass do include the
 of dy and w with the zero padding of x, as im2col computes them.
 
 Memory: every returned array is new on each call: no result shares memory with another
-result, an input, or anything the module keeps. Within a call the batch is processed in
-chunks of whole images whose column buffer holds at most WORKSPACE_BYTES (32 MiB; one image
-per chunk when a single image needs more); the other scratch arrays (padded copies, dy
-with channels first, products) hold one chunk each, a fraction of that. Between calls the
-module keeps at most CACHE_BYTES (64 MiB) of this scratch (never a result) for the next
-call, since fresh large arrays cost page faults; whatever exceeds it is freed when the call
-returns. A call takes the cached buffers for itself, so calls from several threads at once
-are safe (a concurrent call allocates its own). Set WORKSPACE_BYTES for fewer, larger
-multiplies or less memory, and CACHE_BYTES = 0 to keep nothing. float32 in gives float32
-out, float64 gives float64.
+result, an input, or anything the module keeps.
+Within a call the batch is processed in chunks of whole images whose column buffer holds
+at most WORKSPACE_BYTES (32 MiB; one image per chunk when a single image needs more); the
+other scratch arrays (padded copies, dy with channels first, products) hold one chunk each,
+a fraction of that.
+Between calls the module keeps at most CACHE_BYTES (64 MiB) of this scratch (never a
+result) for the next call, since fresh large arrays cost page faults; whatever exceeds it
+is freed when the call returns. A call takes the cached buffers for itself, so calls from
+several threads at once are safe (a concurrent call allocates its own). Set WORKSPACE_BYTES
+for fewer, larger multiplies or less memory, and CACHE_BYTES = 0 to keep nothing. float32
+in gives float32 out, float64 gives float64.
 """
 
 import numpy as np
