@@ -55,6 +55,7 @@ STRATEGY_SPECS = {
     "shift-1d-dilated-asymmetric": conv((30,), 3, 1, ((4, 0),), 2, cin=16, cout=17, batch=2),
     "shift-1d-groups": conv((24,), 3, 1, 1, cin=32, cout=32, groups=2, batch=1),
     "shift-columns-2d": conv((12, 11), 3, 1, 1, cin=2, cout=3, batch=2),
+    "shift-taps-short-rows-2d": conv((10, 9), 3, 1, 1, cin=16, cout=16, batch=1),
     "shift-forced-2d-large-padding": conv((5, 4), 3, 1, ((3, 1), (0, 2)), cin=2, cout=3,
                                           batch=2),
     "shift-forced-3d-dilation-groups": conv((5, 4, 5), 2, 1, ((1, 0), 1, (0, 2)), 2, cin=4,
