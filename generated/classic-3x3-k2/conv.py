@@ -160,6 +160,16 @@ def _view(entry, shape):
     return entry[0][: _size(shape)].reshape(shape)
 
 
+def _zeroed(entry, shape, layout):
+    """:func:`_view`, filled with zeros when the buffer last held another ``layout``: the
+    callers write only the interior, so the zeros around it are written once per layout."""
+    out = _view(entry, shape)
+    if entry[1] != layout:
+        out.fill(0)
+        entry[1] = layout
+    return out
+
+
 def _pad(array, pads, entry, images=None):
     """Padded copy ``(C, N, *S')`` of ``array (N, C, *S)`` in the scratch ``entry``:
     out[t] = in[t - lo], zeros elsewhere. A negative amount crops. The buffer is laid out
@@ -168,11 +178,7 @@ def _pad(array, pads, entry, images=None):
     spatial = array.shape[2:]
     shape = (array.shape[1], images or array.shape[0],
              *(n + lo + hi for n, (lo, hi) in zip(spatial, pads)))
-    out = _view(entry, shape)
-    if entry[1] != shape:
-        out.fill(0)
-        entry[1] = shape
-    out = out[:, : array.shape[0]]
+    out = _zeroed(entry, shape, shape)[:, : array.shape[0]]
     source, target = [], []
     for n, (lo, hi) in zip(spatial, pads):
         first, last = max(0, -lo), min(n, n + hi)  # input entries that land inside
@@ -323,16 +329,22 @@ def _phases_shape(images, padded):
     return (*STRIDE, IN_CHANNELS, images, *sub)
 
 
-def _phase_windows(out_size):
-    """Per tap j, where the window s*i + d*j (i < m) lies in the phases: phase (d*j) mod s,
-    entries i + (d*j) // s, a unit-stride slice."""
-    windows = []
+def _tap_phases():
+    """Per tap j, the phase (d*j) mod s that holds s*i + d*j and its entry at i = 0,
+    (d*j) // s: u = s*i + d*j is entry i + (d*j) // s of that phase."""
+    taps = []
     for tap in TAPS:
         shifts = [d * j for j, d in zip(tap, DILATION)]
-        windows.append((tuple(shift % s for shift, s in zip(shifts, STRIDE)),
-                        tuple(slice(shift // s, shift // s + m)
-                              for shift, s, m in zip(shifts, STRIDE, out_size))))
-    return windows
+        taps.append((tuple(shift % s for shift, s in zip(shifts, STRIDE)),
+                     tuple(shift // s for shift, s in zip(shifts, STRIDE))))
+    return taps
+
+
+def _phase_windows(out_size):
+    """Per tap j, where the window s*i + d*j (i < m) lies in the phases: its phase and the
+    entries i + (d*j) // s, a unit-stride slice (:func:`_tap_phases`)."""
+    return [(phase, tuple(slice(start, start + m) for start, m in zip(starts, out_size)))
+            for phase, starts in _tap_phases()]
 
 
 def _phase_entries(phase, spatial):

@@ -160,6 +160,16 @@ def _view(entry, shape):
     return entry[0][: _size(shape)].reshape(shape)
 
 
+def _zeroed(entry, shape, layout):
+    """:func:`_view`, filled with zeros when the buffer last held another ``layout``: the
+    callers write only the interior, so the zeros around it are written once per layout."""
+    out = _view(entry, shape)
+    if entry[1] != layout:
+        out.fill(0)
+        entry[1] = layout
+    return out
+
+
 def forward(x, w, b=None):
     """O = b + cross-correlation of the padded x with w (stride, dilation, groups)."""
     _check_input(x)
@@ -241,16 +251,22 @@ def _phases_shape(images, padded):
     return (*STRIDE, IN_CHANNELS, images, *sub)
 
 
-def _phase_windows(out_size):
-    """Per tap j, where the window s*i + d*j (i < m) lies in the phases: phase (d*j) mod s,
-    entries i + (d*j) // s, a unit-stride slice."""
-    windows = []
+def _tap_phases():
+    """Per tap j, the phase (d*j) mod s that holds s*i + d*j and its entry at i = 0,
+    (d*j) // s: u = s*i + d*j is entry i + (d*j) // s of that phase."""
+    taps = []
     for tap in TAPS:
         shifts = [d * j for j, d in zip(tap, DILATION)]
-        windows.append((tuple(shift % s for shift, s in zip(shifts, STRIDE)),
-                        tuple(slice(shift // s, shift // s + m)
-                              for shift, s, m in zip(shifts, STRIDE, out_size))))
-    return windows
+        taps.append((tuple(shift % s for shift, s in zip(shifts, STRIDE)),
+                     tuple(shift // s for shift, s in zip(shifts, STRIDE))))
+    return taps
+
+
+def _phase_windows(out_size):
+    """Per tap j, where the window s*i + d*j (i < m) lies in the phases: its phase and the
+    entries i + (d*j) // s, a unit-stride slice (:func:`_tap_phases`)."""
+    return [(phase, tuple(slice(start, start + m) for start, m in zip(starts, out_size)))
+            for phase, starts in _tap_phases()]
 
 
 def _phase_entries(phase, spatial):
@@ -272,10 +288,7 @@ def _pad_phases(array, entry, images):
     spatial = array.shape[2:]
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, PADDING))
     shape = _phases_shape(images, padded)
-    phases = _view(entry, shape)
-    if entry[1] != shape:
-        phases.fill(0)
-        entry[1] = shape
+    phases = _zeroed(entry, shape, shape)
     phases = phases[(slice(None),) * (RANK + 1) + (slice(0, array.shape[0]),)]
     source = _channels_first(array)
     for phase in np.ndindex(*STRIDE):

@@ -168,6 +168,16 @@ def _view(entry, shape):
     return entry[0][: _size(shape)].reshape(shape)
 
 
+def _zeroed(entry, shape, layout):
+    """:func:`_view`, filled with zeros when the buffer last held another ``layout``: the
+    callers write only the interior, so the zeros around it are written once per layout."""
+    out = _view(entry, shape)
+    if entry[1] != layout:
+        out.fill(0)
+        entry[1] = layout
+    return out
+
+
 def _on_grid(array, positions, entry, layout):
     """``array (N, C, *S)`` channels first on the flat grid held by the scratch ``entry``:
     ``(C, images * P + tail)`` for ``layout`` = (images, grid, tail), P = the positions of
@@ -176,10 +186,7 @@ def _on_grid(array, positions, entry, layout):
     images is a view of the same layout."""
     images, grid, tail = layout
     count, channels = array.shape[:2]
-    flat = _view(entry, (channels, images * _size(grid) + tail))
-    if entry[1] != (flat.shape, layout):
-        flat.fill(0)
-        entry[1] = (flat.shape, layout)
+    flat = _zeroed(entry, (channels, images * _size(grid) + tail), (channels, layout))
     planes = flat[:, : count * _size(grid)].reshape(channels, count, *grid)
     planes[(*ALL, *positions)] = _channels_first(array)
     return flat
@@ -189,12 +196,8 @@ def _grid_taps(grid):
     """Per tap j: its phase (d*j) mod s, and its offset on the flat phase grid of an image,
     off_j = sum over axes of ((d*j) // s) * (grid entries after that axis)."""
     steps = [_size(grid[axis + 1:]) for axis in range(RANK)]
-    taps = []
-    for tap in TAPS:
-        shifts = [d * j for j, d in zip(tap, DILATION)]
-        taps.append((tuple(shift % s for shift, s in zip(shifts, STRIDE)),
-                     sum(shift // s * step for shift, s, step in zip(shifts, STRIDE, steps))))
-    return taps
+    return [(phase, sum(start * step for start, step in zip(starts, steps)))
+            for phase, starts in _tap_phases()]
 
 
 def backward(dy, x, w):
@@ -357,16 +360,22 @@ def _phases_shape(images, padded):
     return (*STRIDE, IN_CHANNELS, images, *sub)
 
 
-def _phase_windows(out_size):
-    """Per tap j, where the window s*i + d*j (i < m) lies in the phases: phase (d*j) mod s,
-    entries i + (d*j) // s, a unit-stride slice."""
-    windows = []
+def _tap_phases():
+    """Per tap j, the phase (d*j) mod s that holds s*i + d*j and its entry at i = 0,
+    (d*j) // s: u = s*i + d*j is entry i + (d*j) // s of that phase."""
+    taps = []
     for tap in TAPS:
         shifts = [d * j for j, d in zip(tap, DILATION)]
-        windows.append((tuple(shift % s for shift, s in zip(shifts, STRIDE)),
-                        tuple(slice(shift // s, shift // s + m)
-                              for shift, s, m in zip(shifts, STRIDE, out_size))))
-    return windows
+        taps.append((tuple(shift % s for shift, s in zip(shifts, STRIDE)),
+                     tuple(shift // s for shift, s in zip(shifts, STRIDE))))
+    return taps
+
+
+def _phase_windows(out_size):
+    """Per tap j, where the window s*i + d*j (i < m) lies in the phases: its phase and the
+    entries i + (d*j) // s, a unit-stride slice (:func:`_tap_phases`)."""
+    return [(phase, tuple(slice(start, start + m) for start, m in zip(starts, out_size)))
+            for phase, starts in _tap_phases()]
 
 
 def _phase_entries(phase, spatial):
@@ -388,10 +397,7 @@ def _pad_phases(array, entry, images):
     spatial = array.shape[2:]
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, PADDING))
     shape = _phases_shape(images, padded)
-    phases = _view(entry, shape)
-    if entry[1] != shape:
-        phases.fill(0)
-        entry[1] = shape
+    phases = _zeroed(entry, shape, shape)
     phases = phases[(slice(None),) * (RANK + 1) + (slice(0, array.shape[0]),)]
     source = _channels_first(array)
     for phase in np.ndindex(*STRIDE):

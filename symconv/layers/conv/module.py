@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from math import prod
 
-from symconv.algebra.geometry import axes_text
+from symconv.algebra.geometry import WindowSpec, axes_text
 from symconv.engine.pipeline import Derivation
 from symconv.layers.conv.spec import ConvSpec
 from symconv.render.module import SPATIAL_NAMES
 
 PROOF_TERMS = 100_000
 """Above this many forward products the proof runs on fewer channels (same geometry)."""
+
+
+def _columns(spec: ConvSpec) -> int:
+    """The columns of x per group in im2col: C_in/g * taps."""
+    return spec.group_in * prod(spec.window.kernel)
+
+
+def _padded(window: WindowSpec) -> tuple[int, ...]:
+    """The padded input length n' = n + p_lo + p_hi per axis."""
+    return tuple(n + lo + hi for n, (lo, hi) in zip(window.input, window.padding))
 
 
 def input_gradient_strategy(spec: ConvSpec) -> str:
@@ -45,10 +56,7 @@ def shift_weight_gradient(spec: ConvSpec) -> str:
     >>> [shift_weight_gradient(ConvSpec(line, cin, 64)) for cin in (3, 64)]
     ['columns', 'taps']
     """
-    columns = spec.group_in
-    for k in spec.window.kernel:
-        columns *= k
-    return "columns" if columns <= SHIFT_DW_COLUMNS else "taps"
+    return "columns" if _columns(spec) <= SHIFT_DW_COLUMNS else "taps"
 
 
 SHIFT_RANK = 1
@@ -92,19 +100,11 @@ def shift_suits(spec: ConvSpec) -> bool:
     True
     """
     w = spec.window
-    if any(s != 1 for s in w.stride):
-        return False
-    grid = out = 1
-    for n, k, d, (lo, hi) in zip(w.input, w.kernel, w.dilation, w.padding):
-        grid *= n + lo + hi
-        out *= n + lo + hi - d * (k - 1)
-    if grid > SHIFT_GRID * out:
+    if any(s != 1 for s in w.stride) or prod(_padded(w)) > SHIFT_GRID * prod(w.output):
         return False
     if shift_weight_gradient(spec) == "columns":
         return True
-    short_rows = (w.input[-1] + sum(w.padding[-1]) - w.dilation[-1] * (w.kernel[-1] - 1)
-                  <= SHIFT_ROW)
-    return ((w.rank <= SHIFT_RANK or short_rows)
+    return ((w.rank <= SHIFT_RANK or w.output[-1] <= SHIFT_ROW)
             and min(spec.group_in, spec.group_out) >= SHIFT_CHANNELS)
 
 
@@ -126,11 +126,8 @@ def phases_suit(spec: ConvSpec) -> bool:
     w = spec.window
     if all(s == 1 for s in w.stride):
         return False
-    grid = out = 1
-    for n, k, s, d, (lo, hi) in zip(w.input, w.kernel, w.stride, w.dilation, w.padding):
-        grid *= -(-(n + lo + hi) // s)
-        out *= (n + lo + hi - d * (k - 1) - 1) // s + 1
-    return grid <= PHASES_GRID * out
+    grid = prod(-(-n // s) for n, s in zip(_padded(w), w.stride))
+    return grid <= PHASES_GRID * prod(w.output)
 
 
 def conv_strategy(spec: ConvSpec) -> str:
@@ -178,10 +175,7 @@ def weight_gradient_order(spec: ConvSpec) -> str:
     """Operand order of dW's multiply, by shape: ``"columns-first"`` (``cols @ dy^T``,
     transposed back) for few columns per group — measured 1.4-1.6x faster on a 16 x 27
     product over 32,768 positions — else ``"rows-first"`` (``dy @ cols^T``)."""
-    columns = spec.group_in
-    for k in spec.window.kernel:
-        columns *= k
-    return "columns-first" if columns <= DW_COLUMNS_FIRST else "rows-first"
+    return "columns-first" if _columns(spec) <= DW_COLUMNS_FIRST else "rows-first"
 
 
 def proof_spec(spec: ConvSpec) -> ConvSpec:
@@ -213,17 +207,18 @@ def module_context(spec: ConvSpec, derivation: Derivation[ConvSpec]) -> dict:
     """The constants baked into the module, and the instance the proof ran on."""
     w = spec.window
     proven = derivation.spec
+    chosen = conv_strategy(spec)
+    im2col = chosen in ("col2im", "transposed", "shift", "phases")
     return {
         "rank": w.rank, "kernel": repr(w.kernel), "stride": repr(w.stride),
         "padding": repr(w.padding), "dilation": repr(w.dilation), "groups": spec.groups,
         "in_channels": spec.in_channels, "out_channels": spec.out_channels,
         "weight_shape": repr(spec.weight_shape), "spatial_names": SPATIAL_NAMES[w.rank],
-        # dX of the im2col strategies; the shift strategy falls back on im2col + col2im (the
-        # exact products) for inf/NaN
-        "strategy": {"shift": "col2im", "phases": "col2im", "col2im": "col2im",
-                     "transposed": "transposed"}.get(conv_strategy(spec), conv_strategy(spec)),
-        "im2col": conv_strategy(spec) in ("col2im", "transposed", "shift", "phases"),
-        "conv_strategy": conv_strategy(spec),
+        # dX of the im2col code; shift and phases fall back on im2col + col2im (the exact
+        # products) for inf/NaN
+        "strategy": "transposed" if chosen == "transposed" else "col2im" if im2col else chosen,
+        "im2col": im2col,
+        "conv_strategy": chosen,
         "strided": any(s != 1 for s in w.stride),
         "dw_order": weight_gradient_order(spec),
         "shift_dw": shift_weight_gradient(spec),
