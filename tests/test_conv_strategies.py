@@ -5,7 +5,8 @@ two-call test (results never overwritten by a second call).
 Specs named ``...-forced-...`` are generated with the shift and phases strategies' shape
 limits lifted (:data:`FORCED`): the measured choice keeps them to grids not much larger than
 the output, but their code is general, and small specs exercise the grid offsets of several
-axes; ``-taps-`` forces the shift strategy's per-tap dW.
+axes; ``-taps-`` forces the shift strategy's per-tap dW, and ``-dxtaps-`` its per-tap dX
+(chosen for grids at most :data:`SHIFT_TAPS_GRID` times the output).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 import pytest
 
 from symconv.layers.conv import module as conv_module
-from symconv.layers.conv.module import conv_strategy
+from symconv.layers.conv.module import conv_strategy, shift_input_gradient, shift_weight_gradient
 from tests import loop_reference
 from tests.conftest import conv
 from tests.generated_modules import geometry, module_for, random_problem
@@ -64,21 +65,31 @@ STRATEGY_SPECS = {
                                                batch=3),
     "shift-forced-taps-3d-dilation-groups": conv((5, 4, 5), 2, 1, ((1, 0), 1, (0, 2)), 2,
                                                  cin=4, cout=2, groups=2, batch=3),
+    "shift-taps-wide-1d": conv((40,), 3, 1, 1, cin=24, cout=20, batch=2),
+    "shift-forced-taps-dxtaps-2d-large-padding": conv((5, 6), 3, 1, ((3, 1), (0, 2)), cin=3,
+                                                      cout=2, batch=3),
+    "shift-forced-taps-dxtaps-3d-dilation-groups": conv((4, 5, 5), 2, 1, ((1, 0), 1, (0, 2)),
+                                                        2, cin=4, cout=6, groups=2, batch=3),
 }
 FORCED = {"SHIFT_RANK": 3, "SHIFT_CHANNELS": 1, "SHIFT_GRID": float("inf"),
           "PHASES_GRID": float("inf")}
 TAPS_FORCED = {"SHIFT_DW_COLUMNS": 0}  # dW one multiply per tap, whatever the width
+DX_TAPS_FORCED = {"SHIFT_TAPS_GRID": float("inf")}  # dX too, whatever the grid
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-4}
 
 
 def rules(name):
     """The strategy choice for ``name``: as measured, or with the shift limits lifted
-    (``-forced-``), and with dW per tap whatever the width (``-taps-``)."""
-    chosen = {key: getattr(conv_module, key) for key in (*FORCED, *TAPS_FORCED)}
+    (``-forced-``), with dW per tap whatever the width (``-taps-``), and dX per tap whatever
+    the grid (``-dxtaps-``)."""
+    chosen = {key: getattr(conv_module, key)
+              for key in (*FORCED, *TAPS_FORCED, *DX_TAPS_FORCED)}
     if "-forced-" in name:
         chosen.update(FORCED)
     if "-taps-" in name:
         chosen.update(TAPS_FORCED)
+    if "-dxtaps-" in name:
+        chosen.update(DX_TAPS_FORCED)
     return mock.patch.multiple(conv_module, **chosen)
 
 
@@ -90,6 +101,8 @@ def named(request):
 
 
 def test_every_strategy_is_covered():
+    # distinct specs: module_for generates one module per spec, under the first one's rules
+    assert len(set(STRATEGY_SPECS.values())) == len(STRATEGY_SPECS)
     chosen = set()
     for name, spec in STRATEGY_SPECS.items():
         with rules(name):
@@ -105,6 +118,10 @@ def test_docstring_names_the_strategy(named):
     if name.startswith("shift-"):  # the module was generated under its own rules
         source = Path(module.__file__).read_text()
         assert ("x's columns on the grid" in source) == ("-taps-" not in name), name
+        with rules(name):
+            per_tap_dx = shift_input_gradient(STRATEGY_SPECS[name]) == "taps"
+        assert ("def _input_taps(" in source) == per_tap_dx, name
+        assert ("def _shifted_sum(" in source) != per_tap_dx, name
 
 
 def test_generated_source_passes_ruff(named):
@@ -233,14 +250,36 @@ def test_non_finite_x_reaches_only_its_products(named, value):
         np.testing.assert_allclose(got[finite], want[finite], rtol=1e-12, atol=1e-12)
 
 
-def test_both_shift_weight_gradients_are_exercised():
-    from symconv.layers.conv.module import shift_weight_gradient
+def test_every_shift_gradient_method_is_exercised():
     methods = set()
     for name, spec in STRATEGY_SPECS.items():
         with rules(name):
             if conv_strategy(spec) == "shift":
-                methods.add(shift_weight_gradient(spec))
-    assert methods == {"columns", "taps"}
+                methods.add((shift_weight_gradient(spec), shift_input_gradient(spec)))
+    assert methods == {("columns", "sum"), ("taps", "sum"), ("taps", "taps")}
+    with rules("shift-taps-wide-1d"):  # a per-tap dX chosen as measured, nothing forced
+        assert shift_input_gradient(STRATEGY_SPECS["shift-taps-wide-1d"]) == "taps"
+
+
+def _per_tap_dx(name):
+    with rules(name):
+        spec = STRATEGY_SPECS[name]
+        return conv_strategy(spec) == "shift" and shift_input_gradient(spec) == "taps"
+
+
+@pytest.mark.parametrize("name", [name for name in sorted(STRATEGY_SPECS) if _per_tap_dx(name)])
+def test_per_tap_input_gradient_blocks(name, monkeypatch):
+    """dX's per-tap multiplies over blocks of 3 grid columns (the last one shorter), so that
+    the views of every block start and end inside rows and images."""
+    spec = STRATEGY_SPECS[name]
+    with rules(name):
+        module = module_for(spec)[0]
+    monkeypatch.setattr(module, "TAP_BLOCK_BYTES", 3 * module.IN_CHANNELS * 8)
+    assert module._tap_block(8) == 3
+    x, w, _, dy = random_problem(spec, np.float64, seed=10)
+    want = loop_reference.conv_backward(dy, x, w, *geometry(spec))
+    for got, expected in zip(module.backward(dy, x, w), want):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
 def test_both_weight_gradient_orders_are_exercised():

@@ -72,21 +72,56 @@ SHIFT_CHANNELS = 16
 SHIFT_GRID = 1.5
 """... and at most this many padded grid positions per output position (per image)."""
 
+SHIFT_TAPS_GRID = 1.1
+"""With wide channels, any rank and row length when the grid has at most this many positions
+per output position; dX is then one multiply per tap too (:func:`shift_input_gradient`)."""
+
+
+def _grid_ratio(spec: ConvSpec) -> float:
+    """Padded grid positions per output position, per image."""
+    return prod(_padded(spec.window)) / prod(spec.window.output)
+
+
+def shift_input_gradient(spec: ConvSpec) -> str:
+    """How the shift strategy computes dX: ``"taps"`` (one multiply per tap on shifted views
+    of dy's grid, over cache-sized blocks, then one add per tap) when dW is per tap too and
+    the grid is at most :data:`SHIFT_TAPS_GRID` times the output; else ``"sum"`` (one
+    multiply by all taps at once, then k^d shifted adds of its slices).
+
+    Measured (OpenBLAS 0.3.31, 2 threads, the backward, medians of 9-25 interleaved calls):
+    1-d (16, 64, 1000, 64, k5 p2) 0.87x of "sum"'s time in float64, 0.96x in float32; ResNet
+    (32, 64, 56^2, 64) 0.90-0.92x of im2col's time in float64, 0.81-0.87x in float32, where
+    "sum" took 1.03-1.16x; (64, 64, 16^2, 64), whose grid is 1.27x its output, 0.82-1.09x of
+    "sum"'s time across runs: no clear gain, so it keeps "sum".
+
+    >>> from symconv.algebra.geometry import WindowSpec
+    >>> wide = WindowSpec((56, 56), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
+    >>> [shift_input_gradient(ConvSpec(replace(wide, input=n), 64, 64))
+    ...  for n in ((56, 56), (16, 16))]
+    ['taps', 'sum']
+    """
+    taps = shift_weight_gradient(spec) == "taps" and _grid_ratio(spec) <= SHIFT_TAPS_GRID
+    return "taps" if taps else "sum"
+
 
 def shift_suits(spec: ConvSpec) -> bool:
     """Whether the "shift" backward suits ``spec``: stride 1, a padded grid at most
     :data:`SHIFT_GRID` times the output (every grid position is computed), and either few
     input columns per group (C_in/g * taps at most :data:`SHIFT_DW_COLUMNS`: dW from x's
     columns on the grid) or at least :data:`SHIFT_CHANNELS` channels per group on both sides
-    (dW one multiply per tap) with at most :data:`SHIFT_RANK` spatial axes or output rows
-    at most :data:`SHIFT_ROW` long.
+    (dW one multiply per tap) with at most :data:`SHIFT_RANK` spatial axes, output rows
+    at most :data:`SHIFT_ROW` long, or a grid at most :data:`SHIFT_TAPS_GRID` times the
+    output (then dX per tap as well: ResNet 56^2 x 64 0.90-0.92x of im2col's time in float64
+    and 0.81-0.87x in float32; 28^2 x 128, whose grid is 1.15x its output, 1.01-1.10x, so it
+    stays on im2col).
 
     Measured against im2col (OpenBLAS 0.3.31, 2 threads, the backward): 1-d (16, 64, 1000,
     64, k5 p2) 0.77x in float32 and 0.98x in float64; few input columns: (8, 1, 28^2, 8, k5)
-    0.80x in both, (32, 3, 32^2, 16, k3 p1) 0.78x-0.86x. But 2-d layers with wide channels are
-    slower (ResNet 56^2 x 64: 1.03-1.16x in float64, 28^2 x 128: 1.16-1.4x), since the
-    multiplies of dX are thinner (depth C_out instead of C_out * k^d), except with short
-    rows: (64, 64, 16^2, 64) 0.81-0.85x in float32, 0.99-1.13x in float64. The forward pass
+    0.80x in both, (32, 3, 32^2, 16, k3 p1) 0.78x-0.86x. But with dX as one multiply by all
+    taps then shifted adds, 2-d layers with wide channels were slower (ResNet 56^2 x 64:
+    1.03-1.16x in float64, 28^2 x 128: 1.16-1.4x), since the multiplies of dX are thinner
+    (depth C_out instead of C_out * k^d), except with short rows: (64, 64, 16^2, 64)
+    0.81-0.85x in float32, 0.99-1.13x in float64. The forward pass
     stays on im2col: faster everywhere measured.
 
     >>> from symconv.algebra.geometry import WindowSpec
@@ -95,16 +130,19 @@ def shift_suits(spec: ConvSpec) -> bool:
     >>> [shift_suits(ConvSpec(line, cin, cout)) for cin, cout in ((3, 64), (64, 64), (32, 8))]
     [True, True, False]
     >>> [shift_suits(ConvSpec(square, cin, 64)) for cin in (3, 64)]
-    [True, False]
+    [True, True]
+    >>> shift_suits(ConvSpec(replace(square, input=(28, 28)), 128, 128))
+    False
     >>> shift_suits(ConvSpec(replace(square, input=(16, 16)), 64, 64))
     True
     """
     w = spec.window
-    if any(s != 1 for s in w.stride) or prod(_padded(w)) > SHIFT_GRID * prod(w.output):
+    if any(s != 1 for s in w.stride) or _grid_ratio(spec) > SHIFT_GRID:
         return False
     if shift_weight_gradient(spec) == "columns":
         return True
-    return ((w.rank <= SHIFT_RANK or w.output[-1] <= SHIFT_ROW)
+    return ((w.rank <= SHIFT_RANK or w.output[-1] <= SHIFT_ROW
+             or _grid_ratio(spec) <= SHIFT_TAPS_GRID)
             and min(spec.group_in, spec.group_out) >= SHIFT_CHANNELS)
 
 
@@ -222,6 +260,7 @@ def module_context(spec: ConvSpec, derivation: Derivation[ConvSpec]) -> dict:
         "strided": any(s != 1 for s in w.stride),
         "dw_order": weight_gradient_order(spec),
         "shift_dw": shift_weight_gradient(spec),
+        "shift_dx": shift_input_gradient(spec),
         "proof_instance": (f"x {proven.input_shape} (input {axes_text(proven.window.input)}), "
                            f"w {proven.weight_shape}, dy {proven.output_shape}"),
     }
