@@ -5,8 +5,7 @@ two-call test (results never overwritten by a second call).
 Specs named ``...-forced-...`` are generated with the shift and phases strategies' shape
 limits lifted (:data:`FORCED`): the measured choice keeps them to grids not much larger than
 the output, but their code is general, and small specs exercise the grid offsets of several
-axes; ``-taps-`` forces the shift strategy's per-tap dW, and ``-dxtaps-`` its per-tap dX
-(chosen for grids at most :data:`SHIFT_TAPS_GRID` times the output).
+axes; ``-taps-`` forces the shift strategy's per-tap dW (and with it its per-tap dX).
 """
 
 from __future__ import annotations
@@ -66,30 +65,21 @@ STRATEGY_SPECS = {
     "shift-forced-taps-3d-dilation-groups": conv((5, 4, 5), 2, 1, ((1, 0), 1, (0, 2)), 2,
                                                  cin=4, cout=2, groups=2, batch=3),
     "shift-taps-wide-1d": conv((40,), 3, 1, 1, cin=24, cout=20, batch=2),
-    "shift-forced-taps-dxtaps-2d-large-padding": conv((5, 6), 3, 1, ((3, 1), (0, 2)), cin=3,
-                                                      cout=2, batch=3),
-    "shift-forced-taps-dxtaps-3d-dilation-groups": conv((4, 5, 5), 2, 1, ((1, 0), 1, (0, 2)),
-                                                        2, cin=4, cout=6, groups=2, batch=3),
 }
 FORCED = {"SHIFT_RANK": 3, "SHIFT_CHANNELS": 1, "SHIFT_GRID": float("inf"),
           "PHASES_GRID": float("inf")}
 TAPS_FORCED = {"SHIFT_DW_COLUMNS": 0}  # dW one multiply per tap, whatever the width
-DX_TAPS_FORCED = {"SHIFT_TAPS_GRID": float("inf")}  # dX too, whatever the grid
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-4}
 
 
 def rules(name):
     """The strategy choice for ``name``: as measured, or with the shift limits lifted
-    (``-forced-``), with dW per tap whatever the width (``-taps-``), and dX per tap whatever
-    the grid (``-dxtaps-``)."""
-    chosen = {key: getattr(conv_module, key)
-              for key in (*FORCED, *TAPS_FORCED, *DX_TAPS_FORCED)}
+    (``-forced-``), and with dW per tap whatever the width (``-taps-``)."""
+    chosen = {key: getattr(conv_module, key) for key in (*FORCED, *TAPS_FORCED)}
     if "-forced-" in name:
         chosen.update(FORCED)
     if "-taps-" in name:
         chosen.update(TAPS_FORCED)
-    if "-dxtaps-" in name:
-        chosen.update(DX_TAPS_FORCED)
     return mock.patch.multiple(conv_module, **chosen)
 
 
@@ -256,9 +246,7 @@ def test_every_shift_gradient_method_is_exercised():
         with rules(name):
             if conv_strategy(spec) == "shift":
                 methods.add((shift_weight_gradient(spec), shift_input_gradient(spec)))
-    assert methods == {("columns", "sum"), ("taps", "sum"), ("taps", "taps")}
-    with rules("shift-taps-wide-1d"):  # a per-tap dX chosen as measured, nothing forced
-        assert shift_input_gradient(STRATEGY_SPECS["shift-taps-wide-1d"]) == "taps"
+    assert methods == {("columns", "sum"), ("taps", "taps")}
 
 
 def _per_tap_dx(name):

@@ -73,8 +73,8 @@ SHIFT_GRID = 1.5
 """... and at most this many padded grid positions per output position (per image)."""
 
 SHIFT_TAPS_GRID = 1.1
-"""With wide channels, any rank and row length when the grid has at most this many positions
-per output position; dX is then one multiply per tap too (:func:`shift_input_gradient`)."""
+"""... or, with wide channels, for any rank and row length when the grid has at most this
+many positions per output position."""
 
 
 def _grid_ratio(spec: ConvSpec) -> float:
@@ -83,25 +83,23 @@ def _grid_ratio(spec: ConvSpec) -> float:
 
 
 def shift_input_gradient(spec: ConvSpec) -> str:
-    """How the shift strategy computes dX: ``"taps"`` (one multiply per tap on shifted views
-    of dy's grid, over cache-sized blocks, then one add per tap) when dW is per tap too and
-    the grid is at most :data:`SHIFT_TAPS_GRID` times the output; else ``"sum"`` (one
-    multiply by all taps at once, then k^d shifted adds of its slices).
+    """How the shift strategy computes dX: like dW, ``"taps"`` for wide layers (one multiply
+    per tap on shifted views of dy's grid, over blocks of columns that stay in the cache, then
+    one add per tap), else ``"sum"`` (one multiply by all taps at once, then k^d shifted adds
+    of its slices): with few input channels the per-tap multiplies would be too thin.
 
-    Measured (OpenBLAS 0.3.31, 2 threads, the backward, medians of 9-25 interleaved calls):
-    1-d (16, 64, 1000, 64, k5 p2) 0.87x of "sum"'s time in float64, 0.96x in float32; ResNet
-    (32, 64, 56^2, 64) 0.90-0.92x of im2col's time in float64, 0.81-0.87x in float32, where
-    "sum" took 1.03-1.16x; (64, 64, 16^2, 64), whose grid is 1.27x its output, 0.82-1.09x of
-    "sum"'s time across runs: no clear gain, so it keeps "sum".
+    Measured with ``benchmarks/bench_strategies.py LAYER --set SHIFT_TAPS_GRID=...``
+    (OpenBLAS 0.3.31, 2 threads, the backward, median per-round ratio over 11-15 interleaved
+    rounds): (64, 64, 16^2, 64) "sum" takes 1.17x the time of "taps" in float64, 0.99x in
+    float32; 1-d (16, 64, 1000, 64, k5 p2) 0.98x and 1.02x; ResNet (32, 64, 56^2, 64) on
+    im2col takes 1.08x and 1.10x the time of "taps".
 
     >>> from symconv.algebra.geometry import WindowSpec
-    >>> wide = WindowSpec((56, 56), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
-    >>> [shift_input_gradient(ConvSpec(replace(wide, input=n), 64, 64))
-    ...  for n in ((56, 56), (16, 16))]
-    ['taps', 'sum']
+    >>> square = WindowSpec((56, 56), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
+    >>> [shift_input_gradient(ConvSpec(square, cin, 64)) for cin in (3, 64)]
+    ['sum', 'taps']
     """
-    taps = shift_weight_gradient(spec) == "taps" and _grid_ratio(spec) <= SHIFT_TAPS_GRID
-    return "taps" if taps else "sum"
+    return "taps" if shift_weight_gradient(spec) == "taps" else "sum"
 
 
 def shift_suits(spec: ConvSpec) -> bool:
@@ -111,9 +109,9 @@ def shift_suits(spec: ConvSpec) -> bool:
     columns on the grid) or at least :data:`SHIFT_CHANNELS` channels per group on both sides
     (dW one multiply per tap) with at most :data:`SHIFT_RANK` spatial axes, output rows
     at most :data:`SHIFT_ROW` long, or a grid at most :data:`SHIFT_TAPS_GRID` times the
-    output (then dX per tap as well: ResNet 56^2 x 64 0.90-0.92x of im2col's time in float64
-    and 0.81-0.87x in float32; 28^2 x 128, whose grid is 1.15x its output, 1.01-1.10x, so it
-    stays on im2col).
+    output: ResNet 56^2 x 64, where im2col takes 1.08x (float64) and 1.10x (float32) the
+    time; but not 28^2 x 128, whose grid is 1.15x its output: 1.09x and 0.99x im2col's time
+    (``benchmarks/bench_strategies.py``).
 
     Measured against im2col (OpenBLAS 0.3.31, 2 threads, the backward): 1-d (16, 64, 1000,
     64, k5 p2) 0.77x in float32 and 0.98x in float64; few input columns: (8, 1, 28^2, 8, k5)

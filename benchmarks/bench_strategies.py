@@ -1,0 +1,108 @@
+"""Two strategy choices for one layer of bench_codegen, timed against each other in one
+process: the generated backward as the rules choose it (A), and as they choose it with some
+of the rules' constants changed (B).
+
+Usage: python benchmarks/bench_strategies.py LAYER --set NAME=VALUE [--set ...]
+       [--dtypes float64,float32] [--rounds 15]
+
+e.g. ``resnet --set SHIFT_TAPS_GRID=0`` (the ResNet layer on im2col, as before the per-tap
+dX of the shift strategy) or ``c128 --set SHIFT_TAPS_GRID=inf`` (the 28^2 x 128 layer on
+the shift strategy with per-tap dX). NAME is a constant of ``symconv.layers.conv.module``;
+VALUE a number (``inf`` allowed).
+
+The machine's speed drifts by up to 2x within minutes, which swamps a 10% difference between
+two runs of bench_codegen. Here each round times one call of A, then one of B (after one
+untimed call each, the same arrays), and the figure is the median over the rounds of the
+per-round ratio B/A, with its smallest and largest value: both sides see the same drift.
+Both modules' results are checked against each other first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench_codegen import LAYERS, generated_module, problem, spec_of  # noqa: E402
+from symconv.layers.conv import module as rules  # noqa: E402
+
+
+def described(layer):
+    """The strategy the rules pick for ``layer``, with the shift strategy's two methods."""
+    spec = spec_of(layer)
+    strategy = rules.conv_strategy(spec)
+    if strategy == "shift":
+        strategy += (f" (dW {rules.shift_weight_gradient(spec)}, "
+                     f"dX {rules.shift_input_gradient(spec)})")
+    return strategy
+
+
+def parsed_settings(pairs):
+    """``NAME=VALUE`` pairs as {NAME: number}, refusing names the rules do not have."""
+    settings = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if not hasattr(rules, name) or not value:
+            raise SystemExit(f"--set {pair}: expected NAME=VALUE with NAME a constant of "
+                             "symconv.layers.conv.module")
+        try:
+            number = float(value)
+        except ValueError:
+            raise SystemExit(f"--set {pair}: VALUE must be a number") from None
+        integral = isinstance(getattr(rules, name), int) and number.is_integer()
+        settings[name] = int(number) if integral else number
+    return settings
+
+
+def one_call(module, dy, x, w):
+    """Seconds of one backward call."""
+    start = time.perf_counter()
+    module.backward(dy, x, w)
+    return time.perf_counter() - start
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("layer", choices=sorted(LAYERS))
+    parser.add_argument("--set", dest="settings", action="append", default=[],
+                        metavar="NAME=VALUE")
+    parser.add_argument("--dtypes", default="float64,float32")
+    parser.add_argument("--rounds", type=int, default=15)
+    options = parser.parse_args(argv)
+    layer = LAYERS[options.layer]
+    directory = tempfile.mkdtemp()
+    first = generated_module(layer, directory, "as_chosen")
+    strategies = [described(layer)]
+    with mock.patch.multiple(rules, **parsed_settings(options.settings)):
+        second = generated_module(layer, directory, "with_settings")
+        strategies.append(described(layer))
+    print(f"{options.layer} {layer}: A = {strategies[0]}; "
+          f"B = {strategies[1]} ({', '.join(options.settings) or 'no change'})")
+    for dtype in options.dtypes.split(","):
+        x, w, _, dy = problem(layer, dtype)
+        tolerance = 1e-9 if dtype == "float64" else 1e-4
+        for got, want in zip(second.backward(dy, x, w), first.backward(dy, x, w)):
+            assert np.abs(got - want).max() <= tolerance * max(1.0, np.abs(want).max())
+        times = {"A": [], "B": []}
+        for _ in range(options.rounds):
+            for name, module in (("A", first), ("B", second)):
+                module.backward(dy, x, w)
+                times[name].append(one_call(module, dy, x, w))
+        ratios = [b / a for a, b in zip(times["A"], times["B"])]
+        print(f"  {dtype}: A {statistics.median(times['A']) * 1e3:.2f} ms, "
+              f"B {statistics.median(times['B']) * 1e3:.2f} ms (medians); B/A per round: "
+              f"median {statistics.median(ratios):.3f}, range {min(ratios):.2f}-"
+              f"{max(ratios):.2f} over {options.rounds} rounds")
+
+
+if __name__ == "__main__":
+    main()
