@@ -68,7 +68,7 @@ STRATEGY_SPECS = {
 }
 FORCED = {"SHIFT_RANK": 3, "SHIFT_CHANNELS": 1, "SHIFT_GRID": float("inf"),
           "PHASES_GRID": float("inf")}
-TAPS_FORCED = {"SHIFT_DW_COLUMNS": 0}  # dW one multiply per tap, whatever the width
+TAPS_FORCED = {"SHIFT_DW_COLUMNS": 0, "SHIFT_DX_ROWS": 0}  # per tap, whatever the width
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-4}
 
 

@@ -82,24 +82,32 @@ def _grid_ratio(spec: ConvSpec) -> float:
     return prod(_padded(spec.window)) / prod(spec.window.output)
 
 
+SHIFT_DX_ROWS = 16
+"""The shift strategy's dX is one multiply per tap when its dW is and each such multiply has
+at least this many rows (C_in/g)."""
+
+
 def shift_input_gradient(spec: ConvSpec) -> str:
     """How the shift strategy computes dX: like dW, ``"taps"`` for wide layers (one multiply
     per tap on shifted views of dy's grid, over blocks of columns that stay in the cache, then
-    one add per tap), else ``"sum"`` (one multiply by all taps at once, then k^d shifted adds
-    of its slices): with few input channels the per-tap multiplies would be too thin.
+    one add per tap; at least :data:`SHIFT_DX_ROWS` input channels per group), else ``"sum"``
+    (one multiply by all taps at once, then k^d shifted adds of its slices): with few input
+    channels the per-tap multiplies would be too thin.
 
-    Measured with ``benchmarks/bench_strategies.py LAYER --set SHIFT_TAPS_GRID=...``
-    (OpenBLAS 0.3.31, 2 threads, the backward, median per-round ratio over 11-15 interleaved
-    rounds): (64, 64, 16^2, 64) "sum" takes 1.17x the time of "taps" in float64, 0.99x in
-    float32; 1-d (16, 64, 1000, 64, k5 p2) 0.98x and 1.02x; ResNet (32, 64, 56^2, 64) on
-    im2col takes 1.08x and 1.10x the time of "taps".
+    Measured with ``benchmarks/bench_strategies.py LAYER --set SHIFT_DX_ROWS=inf`` ("sum"
+    instead; OpenBLAS 0.3.31, 2 threads, the backward, median per-round ratio over 15
+    interleaved rounds): (64, 64, 16^2, 64) "sum" takes 1.08x the time of "taps" in float64
+    and 0.98x in float32; 1-d (16, 64, 1000, 64, k5 p2) 0.99x and 1.02x. ResNet (32, 64,
+    56^2, 64) on im2col takes 1.08x and 1.10x the time of the shift strategy with "taps" (11
+    rounds of ``resnet --set SHIFT_TAPS_GRID=0``).
 
     >>> from symconv.algebra.geometry import WindowSpec
     >>> square = WindowSpec((56, 56), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
     >>> [shift_input_gradient(ConvSpec(square, cin, 64)) for cin in (3, 64)]
     ['sum', 'taps']
     """
-    return "taps" if shift_weight_gradient(spec) == "taps" else "sum"
+    per_tap = shift_weight_gradient(spec) == "taps" and spec.group_in >= SHIFT_DX_ROWS
+    return "taps" if per_tap else "sum"
 
 
 def shift_suits(spec: ConvSpec) -> bool:
