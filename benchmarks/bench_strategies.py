@@ -5,9 +5,9 @@ of the rules' constants changed (B).
 Usage: python benchmarks/bench_strategies.py LAYER --set NAME=VALUE [--set ...]
        [--dtypes float64,float32] [--rounds 15]
 
-e.g. ``resnet --set SHIFT_TAPS_GRID=0`` (the ResNet layer on im2col, as before the per-tap
-dX of the shift strategy) or ``c128 --set SHIFT_TAPS_GRID=inf`` (the 28^2 x 128 layer on
-the shift strategy with per-tap dX). NAME is a constant of ``symconv.layers.conv.module``;
+e.g. ``resnet --set SHIFT_STACK_GRID=0`` (the ResNet layer on im2col instead of the shift
+strategy's stack) or ``3d --set SHIFT_CHANNELS=16`` (the 3-d layer on col2im instead of the
+shift strategy). NAME is a constant of ``symconv.layers.conv.module``;
 VALUE a number (``inf`` allowed).
 
 The machine's speed drifts by up to 2x within minutes, which swamps a 10% difference between
@@ -37,12 +37,11 @@ from symconv.layers.conv import module as rules  # noqa: E402
 
 
 def described(layer):
-    """The strategy the rules pick for ``layer``, with the shift strategy's two methods."""
+    """The strategy the rules pick for ``layer``, with the shift strategy's method."""
     spec = spec_of(layer)
     strategy = rules.conv_strategy(spec)
     if strategy == "shift":
-        strategy += (f" (dW {rules.shift_weight_gradient(spec)}, "
-                     f"dX {rules.shift_input_gradient(spec)})")
+        strategy += f" ({rules.shift_method(spec)})"
     return strategy
 
 

@@ -5,7 +5,8 @@ two-call test (results never overwritten by a second call).
 Specs named ``...-forced-...`` are generated with the shift and phases strategies' shape
 limits lifted (:data:`FORCED`): the measured choice keeps them to grids not much larger than
 the output, but their code is general, and small specs exercise the grid offsets of several
-axes; ``-taps-`` forces the shift strategy's per-tap dW (and with it its per-tap dX).
+axes; ``-stack-`` forces the shift strategy's stack of dy's shifted views (dW and dX from it)
+whatever the width.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 import pytest
 
 from symconv.layers.conv import module as conv_module
-from symconv.layers.conv.module import conv_strategy, shift_input_gradient, shift_weight_gradient
+from symconv.layers.conv.module import conv_strategy, shift_method
 from tests import loop_reference
 from tests.conftest import conv
 from tests.generated_modules import geometry, module_for, random_problem
@@ -55,31 +56,31 @@ STRATEGY_SPECS = {
     "shift-1d-dilated-asymmetric": conv((30,), 3, 1, ((4, 0),), 2, cin=16, cout=17, batch=2),
     "shift-1d-groups": conv((24,), 3, 1, 1, cin=32, cout=32, groups=2, batch=1),
     "shift-columns-2d": conv((12, 11), 3, 1, 1, cin=2, cout=3, batch=2),
-    "shift-taps-short-rows-2d": conv((10, 9), 3, 1, 1, cin=16, cout=16, batch=1),
+    "shift-stack-short-rows-2d": conv((10, 9), 3, 1, 1, cin=16, cout=16, batch=1),
     "shift-forced-2d-large-padding": conv((5, 4), 3, 1, ((3, 1), (0, 2)), cin=2, cout=3,
                                           batch=2),
     "shift-forced-3d-dilation-groups": conv((5, 4, 5), 2, 1, ((1, 0), 1, (0, 2)), 2, cin=4,
                                             cout=2, groups=2, batch=2),
-    "shift-forced-taps-2d-large-padding": conv((5, 4), 3, 1, ((3, 1), (0, 2)), cin=2, cout=3,
+    "shift-forced-stack-2d-large-padding": conv((5, 4), 3, 1, ((3, 1), (0, 2)), cin=2, cout=3,
                                                batch=3),
-    "shift-forced-taps-3d-dilation-groups": conv((5, 4, 5), 2, 1, ((1, 0), 1, (0, 2)), 2,
+    "shift-forced-stack-3d-dilation-groups": conv((5, 4, 5), 2, 1, ((1, 0), 1, (0, 2)), 2,
                                                  cin=4, cout=2, groups=2, batch=3),
-    "shift-taps-wide-1d": conv((40,), 3, 1, 1, cin=24, cout=20, batch=2),
+    "shift-stack-wide-1d": conv((40,), 3, 1, 1, cin=24, cout=20, batch=2),
 }
 FORCED = {"SHIFT_RANK": 3, "SHIFT_CHANNELS": 1, "SHIFT_GRID": float("inf"),
           "PHASES_GRID": float("inf")}
-TAPS_FORCED = {"SHIFT_DW_COLUMNS": 0, "SHIFT_DX_ROWS": 0}  # per tap, whatever the width
+STACK_FORCED = {"SHIFT_DW_COLUMNS": 0}  # the stack, whatever the width
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-4}
 
 
 def rules(name):
     """The strategy choice for ``name``: as measured, or with the shift limits lifted
-    (``-forced-``), and with dW per tap whatever the width (``-taps-``)."""
-    chosen = {key: getattr(conv_module, key) for key in (*FORCED, *TAPS_FORCED)}
+    (``-forced-``), and with the stack whatever the width (``-stack-``)."""
+    chosen = {key: getattr(conv_module, key) for key in (*FORCED, *STACK_FORCED)}
     if "-forced-" in name:
         chosen.update(FORCED)
-    if "-taps-" in name:
-        chosen.update(TAPS_FORCED)
+    if "-stack-" in name:
+        chosen.update(STACK_FORCED)
     return mock.patch.multiple(conv_module, **chosen)
 
 
@@ -107,11 +108,12 @@ def test_docstring_names_the_strategy(named):
     assert f'strategy "{name.split("-")[0]}"' in module.__doc__
     if name.startswith("shift-"):  # the module was generated under its own rules
         source = Path(module.__file__).read_text()
-        assert ("x's columns on the grid" in source) == ("-taps-" not in name), name
+        stacked = "-stack-" in name
         with rules(name):
-            per_tap_dx = shift_input_gradient(STRATEGY_SPECS[name]) == "taps"
-        assert ("def _input_taps(" in source) == per_tap_dx, name
-        assert ("def _shifted_sum(" in source) != per_tap_dx, name
+            assert (shift_method(STRATEGY_SPECS[name]) == "stack") == stacked, name
+        assert ("x's columns on the grid" in source) != stacked, name
+        assert ("def _stacked(" in source) == stacked, name
+        assert ("def _shifted_sum(" in source) != stacked, name
 
 
 def test_generated_source_passes_ruff(named):
@@ -240,30 +242,31 @@ def test_non_finite_x_reaches_only_its_products(named, value):
         np.testing.assert_allclose(got[finite], want[finite], rtol=1e-12, atol=1e-12)
 
 
-def test_every_shift_gradient_method_is_exercised():
+def test_every_shift_method_is_exercised():
     methods = set()
     for name, spec in STRATEGY_SPECS.items():
         with rules(name):
             if conv_strategy(spec) == "shift":
-                methods.add((shift_weight_gradient(spec), shift_input_gradient(spec)))
-    assert methods == {("columns", "sum"), ("taps", "taps")}
+                methods.add(shift_method(spec))
+    assert methods == {"columns", "stack"}
 
 
-def _per_tap_dx(name):
+def _stacked(name):
     with rules(name):
         spec = STRATEGY_SPECS[name]
-        return conv_strategy(spec) == "shift" and shift_input_gradient(spec) == "taps"
+        return conv_strategy(spec) == "shift" and shift_method(spec) == "stack"
 
 
-@pytest.mark.parametrize("name", [name for name in sorted(STRATEGY_SPECS) if _per_tap_dx(name)])
-def test_per_tap_input_gradient_blocks(name, monkeypatch):
-    """dX's per-tap multiplies over blocks of 3 grid columns (the last one shorter), so that
-    the views of every block start and end inside rows and images."""
+@pytest.mark.parametrize("name", [name for name in sorted(STRATEGY_SPECS) if _stacked(name)])
+def test_stack_blocks(name, monkeypatch):
+    """dX and dW from stacks of 3 grid columns (the last one shorter), so that the shifted
+    views of every block start and end inside rows and images."""
     spec = STRATEGY_SPECS[name]
     with rules(name):
         module = module_for(spec)[0]
-    monkeypatch.setattr(module, "TAP_BLOCK_BYTES", 3 * module.IN_CHANNELS * 8)
-    assert module._tap_block(8) == 3
+    monkeypatch.setattr(module, "STACK_BLOCK_BYTES",
+                        3 * len(module.TAPS) * module.OUT_CHANNELS * 8)
+    assert module._stack_block(8) == 3
     x, w, _, dy = random_problem(spec, np.float64, seed=10)
     want = loop_reference.conv_backward(dy, x, w, *geometry(spec))
     for got, expected in zip(module.backward(dy, x, w), want):

@@ -45,18 +45,27 @@ SHIFT_DW_COLUMNS = 64
 """The shift strategy builds x's columns for dW when C_in/g * taps is at most this."""
 
 
-def shift_weight_gradient(spec: ConvSpec) -> str:
-    """How the shift strategy computes dW: ``"columns"`` (x's columns on the flat grid, one
-    contiguous copy per tap, then one multiply) for few columns per group, else ``"taps"``
-    (one multiply per tap on a shifted view, no copy): the per-tap multiplies are only
-    C_in/g wide, which suits wide layers only.
+def shift_method(spec: ConvSpec) -> str:
+    """How the shift strategy computes dW and dX: ``"columns"`` for few columns per group
+    (dW from x's columns on the flat grid, one contiguous copy per tap, then one multiply; dX
+    by one multiply by all taps at once, then k^d shifted adds of its slices), else
+    ``"stack"`` (per block of grid columns, dy's shifted views copied into one stack of
+    taps * C_out/g rows that stays in the cache, then one multiply for dX and one for dW).
+
+    The stack replaced one multiply per tap on shifted views (no copies) for both, dX then
+    adding each tap's product (the modules of commit 53ede3d). The two generated modules
+    timed in turns (OpenBLAS 0.3.31, 2 threads, the backward, median over 6-10 rounds): the
+    stack took 0.87x (float64) and 0.86x (float32) of that time on (64, 64, 16^2, 64),
+    0.90x and 0.84x on ResNet (32, 64, 56^2, 64), 0.98x and 0.92x on 1-d (16, 64, 1000, 64,
+    k5 p2): the dX multiply is C_out * k^d deep instead of C_out, and dW's multiplies read the
+    stack and x's block from the cache instead of the whole grids from memory.
 
     >>> from symconv.algebra.geometry import WindowSpec
     >>> line = WindowSpec((1000,), (5,), (1,), ((2, 2),), (1,))
-    >>> [shift_weight_gradient(ConvSpec(line, cin, 64)) for cin in (3, 64)]
-    ['columns', 'taps']
+    >>> [shift_method(ConvSpec(line, cin, 64)) for cin in (3, 64)]
+    ['columns', 'stack']
     """
-    return "columns" if _columns(spec) <= SHIFT_DW_COLUMNS else "taps"
+    return "columns" if _columns(spec) <= SHIFT_DW_COLUMNS else "stack"
 
 
 SHIFT_RANK = 1
@@ -66,13 +75,13 @@ SHIFT_ROW = 24
 """... or for outputs at most this long on the last axis (short rows make im2col's copies
 slow: about 1 ns per entry in rows of 16), ..."""
 
-SHIFT_CHANNELS = 16
+SHIFT_CHANNELS = 8
 """... at least this many input and output channels per group, ..."""
 
 SHIFT_GRID = 1.5
 """... and at most this many padded grid positions per output position (per image)."""
 
-SHIFT_TAPS_GRID = 1.1
+SHIFT_STACK_GRID = 1.1
 """... or, with wide channels, for any rank and row length when the grid has at most this
 many positions per output position."""
 
@@ -82,58 +91,30 @@ def _grid_ratio(spec: ConvSpec) -> float:
     return prod(_padded(spec.window)) / prod(spec.window.output)
 
 
-SHIFT_DX_ROWS = 16
-"""The shift strategy's dX is one multiply per tap when its dW is and each such multiply has
-at least this many rows (C_in/g)."""
-
-
-def shift_input_gradient(spec: ConvSpec) -> str:
-    """How the shift strategy computes dX: like dW, ``"taps"`` for wide layers (one multiply
-    per tap on shifted views of dy's grid, over blocks of columns that stay in the cache, then
-    one add per tap; at least :data:`SHIFT_DX_ROWS` input channels per group), else ``"sum"``
-    (one multiply by all taps at once, then k^d shifted adds of its slices): with few input
-    channels the per-tap multiplies would be too thin.
-
-    Measured with ``benchmarks/bench_strategies.py LAYER --set SHIFT_DX_ROWS=inf`` ("sum"
-    instead; OpenBLAS 0.3.31, 2 threads, the backward, median per-round ratio over 15
-    interleaved rounds): (64, 64, 16^2, 64) "sum" takes 1.08x the time of "taps" in float64
-    and 0.98x in float32; 1-d (16, 64, 1000, 64, k5 p2) 0.99x and 1.02x. ResNet (32, 64,
-    56^2, 64) on im2col takes 1.08x and 1.10x the time of the shift strategy with "taps" (11
-    rounds of ``resnet --set SHIFT_TAPS_GRID=0``).
-
-    >>> from symconv.algebra.geometry import WindowSpec
-    >>> square = WindowSpec((56, 56), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
-    >>> [shift_input_gradient(ConvSpec(square, cin, 64)) for cin in (3, 64)]
-    ['sum', 'taps']
-    """
-    per_tap = shift_weight_gradient(spec) == "taps" and spec.group_in >= SHIFT_DX_ROWS
-    return "taps" if per_tap else "sum"
-
-
 def shift_suits(spec: ConvSpec) -> bool:
     """Whether the "shift" backward suits ``spec``: stride 1, a padded grid at most
     :data:`SHIFT_GRID` times the output (every grid position is computed), and either few
     input columns per group (C_in/g * taps at most :data:`SHIFT_DW_COLUMNS`: dW from x's
     columns on the grid) or at least :data:`SHIFT_CHANNELS` channels per group on both sides
-    (dW one multiply per tap) with at most :data:`SHIFT_RANK` spatial axes, output rows
-    at most :data:`SHIFT_ROW` long, or a grid at most :data:`SHIFT_TAPS_GRID` times the
-    output: ResNet 56^2 x 64, where im2col takes 1.08x (float64) and 1.10x (float32) the
-    time; but not 28^2 x 128, whose grid is 1.15x its output: 1.09x and 0.99x im2col's time
-    (``benchmarks/bench_strategies.py``).
+    (dW and dX from the stack of dy's shifted views) with at most :data:`SHIFT_RANK` spatial
+    axes, output rows at most :data:`SHIFT_ROW` long, or a grid at most
+    :data:`SHIFT_STACK_GRID` times the output.
 
-    Measured against im2col (OpenBLAS 0.3.31, 2 threads, the backward): 1-d (16, 64, 1000,
-    64, k5 p2) 0.77x in float32 and 0.98x in float64; few input columns: (8, 1, 28^2, 8, k5)
-    0.80x in both, (32, 3, 32^2, 16, k3 p1) 0.78x-0.86x. But with dX as one multiply by all
-    taps then shifted adds, 2-d layers with wide channels were slower (ResNet 56^2 x 64:
-    1.03-1.16x in float64, 28^2 x 128: 1.16-1.4x), since the multiplies of dX are thinner
-    (depth C_out instead of C_out * k^d), except with short rows: (64, 64, 16^2, 64)
-    0.81-0.85x in float32, 0.99-1.13x in float64. The forward pass
-    stays on im2col: faster everywhere measured.
+    Measured with ``benchmarks/bench_strategies.py`` (OpenBLAS 0.3.31, 2 threads, the
+    backward; im2col's time over the stack's, median per-round ratio over 11-15 interleaved
+    rounds, float64 / float32): ResNet (32, 64, 56^2, 64) 1.24 / 1.32 (``resnet --set
+    SHIFT_STACK_GRID=0``); 1-d (16, 64, 1000, 64, k5 p2) 1.26 / 1.35; (64, 64, 16^2, 64)
+    1.13 / 1.29; the 3-d (4, 8, 16^3, 16) 1.02 / 1.21 (``3d --set SHIFT_CHANNELS=8``, before
+    it was 8). Not the 28^2 x 128 layer, whose grid is 1.15x its output: the stack (1,152
+    rows, 2 MiB of it only 227 columns wide in float64) takes 1.21x / 1.01x im2col's time
+    (``c128 --set SHIFT_STACK_GRID=inf``). Earlier, against im2col: few input columns (8,
+    1, 28^2, 8, k5) 0.80x in both dtypes, (32, 3, 32^2, 16, k3 p1) 0.78x-0.86x. The forward
+    pass stays on im2col: faster everywhere measured.
 
     >>> from symconv.algebra.geometry import WindowSpec
     >>> line = WindowSpec((1000,), (5,), (1,), ((2, 2),), (1,))
     >>> square = WindowSpec((56, 56), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
-    >>> [shift_suits(ConvSpec(line, cin, cout)) for cin, cout in ((3, 64), (64, 64), (32, 8))]
+    >>> [shift_suits(ConvSpec(line, cin, cout)) for cin, cout in ((3, 64), (64, 64), (32, 4))]
     [True, True, False]
     >>> [shift_suits(ConvSpec(square, cin, 64)) for cin in (3, 64)]
     [True, True]
@@ -145,10 +126,10 @@ def shift_suits(spec: ConvSpec) -> bool:
     w = spec.window
     if any(s != 1 for s in w.stride) or _grid_ratio(spec) > SHIFT_GRID:
         return False
-    if shift_weight_gradient(spec) == "columns":
+    if shift_method(spec) == "columns":
         return True
     return ((w.rank <= SHIFT_RANK or w.output[-1] <= SHIFT_ROW
-             or _grid_ratio(spec) <= SHIFT_TAPS_GRID)
+             or _grid_ratio(spec) <= SHIFT_STACK_GRID)
             and min(spec.group_in, spec.group_out) >= SHIFT_CHANNELS)
 
 
@@ -265,8 +246,7 @@ def module_context(spec: ConvSpec, derivation: Derivation[ConvSpec]) -> dict:
         "conv_strategy": chosen,
         "strided": any(s != 1 for s in w.stride),
         "dw_order": weight_gradient_order(spec),
-        "shift_dw": shift_weight_gradient(spec),
-        "shift_dx": shift_input_gradient(spec),
+        "shift_method": shift_method(spec),
         "proof_instance": (f"x {proven.input_shape} (input {axes_text(proven.window.input)}), "
                            f"w {proven.weight_shape}, dy {proven.output_shape}"),
     }
