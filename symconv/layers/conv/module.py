@@ -104,12 +104,12 @@ def shift_suits(spec: ConvSpec) -> bool:
     backward; im2col's time over the stack's, median per-round ratio over 11-15 interleaved
     rounds, float64 / float32): ResNet (32, 64, 56^2, 64) 1.24 / 1.32 (``resnet --set
     SHIFT_STACK_GRID=0``); 1-d (16, 64, 1000, 64, k5 p2) 1.26 / 1.35; (64, 64, 16^2, 64)
-    1.13 / 1.29; the 3-d (4, 8, 16^3, 16) 1.02 / 1.21 (``3d --set SHIFT_CHANNELS=8``, before
-    it was 8). Not the 28^2 x 128 layer, whose grid is 1.15x its output: the stack (1,152
-    rows, 2 MiB of it only 227 columns wide in float64) takes 1.21x / 1.01x im2col's time
-    (``c128 --set SHIFT_STACK_GRID=inf``). Earlier, against im2col: few input columns (8,
-    1, 28^2, 8, k5) 0.80x in both dtypes, (32, 3, 32^2, 16, k3 p1) 0.78x-0.86x. The forward
-    pass stays on im2col: faster everywhere measured.
+    1.13 / 1.29; the 3-d (4, 8, 16^3, 16) 1.02 / 1.21 (``3d --set SHIFT_CHANNELS=8``, run
+    while the default was 16). Not the 28^2 x 128 layer, whose grid is 1.15x its output: the
+    stack (1,152 rows, 2 MiB of it only 227 columns wide in float64) takes 1.21x / 1.01x
+    im2col's time (``c128 --set SHIFT_STACK_GRID=inf``). Earlier, against im2col: few input
+    columns (8, 1, 28^2, 8, k5) 0.80x in both dtypes, (32, 3, 32^2, 16, k3 p1) 0.78x-0.86x.
+    The forward pass stays on im2col: faster everywhere measured.
 
     >>> from symconv.algebra.geometry import WindowSpec
     >>> line = WindowSpec((1000,), (5,), (1,), ((2, 2),), (1,))
