@@ -273,6 +273,25 @@ def test_stack_blocks(name, monkeypatch):
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("name", [name for name in sorted(STRATEGY_SPECS)
+                                  if name.startswith("planes-")])
+def test_plane_blocks(name, monkeypatch):
+    """Blocks of 5 planes, the last one smaller (a view of the scratch), twice in a row so
+    that the second call reuses the cached zero borders."""
+    spec = STRATEGY_SPECS[name]
+    module = module_for(spec)[0]
+    monkeypatch.setattr(module, "_plane_rows", lambda count, *_: min(count, 5))
+    for seed in (11, 12):
+        x, w, b, dy = random_problem(spec, np.float64, seed=seed, batch=3)
+        assert x.shape[0] * module.IN_CHANNELS % 5 != 0
+        np.testing.assert_allclose(module.forward(x, w, b),
+                                   loop_reference.conv_forward(x, w, b, *geometry(spec)),
+                                   rtol=1e-12, atol=1e-12)
+        want = loop_reference.conv_backward(dy, x, w, *geometry(spec))
+        for got, expected in zip(module.backward(dy, x, w), want):
+            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
 def test_both_weight_gradient_orders_are_exercised():
     from symconv.layers.conv.module import weight_gradient_order
     orders = {weight_gradient_order(spec) for spec in STRATEGY_SPECS.values()}

@@ -160,9 +160,10 @@ def conv_strategy(spec: ConvSpec) -> str:
 
     ``"pointwise"`` for a 1x1 kernel with stride 1 and no padding (a batched matrix multiply
     straight on the ``(N, C, *S)`` layout, no im2col); when every group has one input channel
-    and there are several groups, a multiply-accumulate per kernel tap instead of a stack of
-    tiny matrix multiplies: ``"planes"`` with stride 1 (each image and channel a flat padded
-    plane, every tap a constant offset in it), ``"depthwise"`` otherwise (strided views);
+    and there are several groups, no per-group multiplies over the batch: ``"planes"`` with
+    stride 1 (each image and channel a flat padded plane, every tap a constant offset in it,
+    one multiply per block of planes on a stack of the taps), ``"depthwise"`` otherwise (a
+    multiply-accumulate per tap on strided views);
     ``"shift"`` when
     :func:`shift_suits` (the backward without im2col: every tap a constant offset on the flat
     padded grid; the forward stays on im2col);
