@@ -47,8 +47,9 @@ SHIFT_DW_COLUMNS = 64
 
 def shift_method(spec: ConvSpec) -> str:
     """How the shift strategy computes dW and dX: ``"columns"`` for few columns per group
-    (dW from x's columns on the flat grid, one contiguous copy per tap, then one multiply; dX
-    by one multiply by all taps at once, then k^d shifted adds of its slices), else
+    (dW from x's columns on the flat grid, one strided copy of all taps' views, then one
+    multiply; dX by one multiply by all taps at once, then one sum over a strided view that
+    reads each tap's rows at its offset), else
     ``"stack"`` (per block of grid columns, dy's shifted views copied into one stack of
     taps * C_out/g rows that stays in the cache, then one multiply for dX and one for dW).
 
