@@ -7,8 +7,9 @@ Usage: python benchmarks/bench_strategies.py LAYER --set NAME=VALUE [--set ...]
 
 e.g. ``resnet --set SHIFT_STACK_GRID=0`` (the ResNet layer on im2col instead of the shift
 strategy's stack) or ``3d --set SHIFT_CHANNELS=16`` (the 3-d layer on col2im instead of the
-shift strategy). NAME is a constant of ``symconv.layers.conv.module``;
-VALUE a number (``inf`` allowed).
+shift strategy). NAME is a constant of ``symconv.layers.conv.module`` (a rule: B is generated
+under it), or a constant of the generated module itself, such as ``STACK_BLOCK_BYTES``
+(B is A's module, imported again, with the constant set); VALUE a number (``inf`` allowed).
 
 The machine's speed drifts by up to 2x within minutes, which swamps a 10% difference between
 two runs of bench_codegen. Here each round times one call of A, then one of B (after one
@@ -20,6 +21,7 @@ Both modules' results are checked against each other first.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -45,21 +47,23 @@ def described(layer):
     return strategy
 
 
-def parsed_settings(pairs):
-    """``NAME=VALUE`` pairs as {NAME: number}, refusing names the rules do not have."""
-    settings = {}
+def parsed_settings(pairs, module):
+    """``NAME=VALUE`` pairs as ({rule: number}, {module constant: number}), refusing names
+    that neither the rules nor the generated ``module`` have."""
+    settings, constants = {}, {}
     for pair in pairs:
         name, _, value = pair.partition("=")
-        if not hasattr(rules, name) or not value:
+        owner = rules if hasattr(rules, name) else module
+        if not name.isupper() or not hasattr(owner, name) or not value:
             raise SystemExit(f"--set {pair}: expected NAME=VALUE with NAME a constant of "
-                             "symconv.layers.conv.module")
+                             "symconv.layers.conv.module or of the generated module")
         try:
             number = float(value)
         except ValueError:
             raise SystemExit(f"--set {pair}: VALUE must be a number") from None
-        integral = isinstance(getattr(rules, name), int) and number.is_integer()
-        settings[name] = int(number) if integral else number
-    return settings
+        integral = isinstance(getattr(owner, name), int) and number.is_integer()
+        (settings if owner is rules else constants)[name] = int(number) if integral else number
+    return settings, constants
 
 
 def one_call(module, dy, x, w):
@@ -81,9 +85,12 @@ def main(argv=None):
     directory = tempfile.mkdtemp()
     first = generated_module(layer, directory, "as_chosen")
     strategies = [described(layer)]
-    with mock.patch.multiple(rules, **parsed_settings(options.settings)):
+    settings, constants = parsed_settings(options.settings, first)
+    with mock.patch.multiple(rules, **settings) if settings else contextlib.nullcontext():
         second = generated_module(layer, directory, "with_settings")
         strategies.append(described(layer))
+    for name, value in constants.items():
+        setattr(second, name, value)  # read by the module's functions at each call
     print(f"{options.layer} {layer}: A = {strategies[0]}; "
           f"B = {strategies[1]} ({', '.join(options.settings) or 'no change'})")
     for dtype in options.dtypes.split(","):

@@ -168,14 +168,19 @@ def traced_call(function, *arguments):
 
 
 @pytest.mark.parametrize("cache", [0, 2**20], ids=["cache-nothing", "cache-1MiB"])
-@pytest.mark.parametrize("cin, cout, stride", [(8, 8, 1), (8, 16, 2)],
-                         ids=["transposed", "phases"])
-def test_conv_backward_memory_is_bounded_and_released(cin, cout, stride, cache, monkeypatch):
+@pytest.mark.parametrize("cin, cout, stride, strategy",
+                         [(8, 4, 1, "transposed"), (8, 16, 2, "phases"), (8, 8, 1, "shift")],
+                         ids=["transposed", "phases", "shift-stack"])
+def test_conv_backward_memory_is_bounded_and_released(cin, cout, stride, strategy, cache,
+                                                      monkeypatch):
     """The full im2col of this call would need 9 * 1 MiB per side; with a 1 MiB workspace
-    the peak stays near the results, and what outlives the call is at most CACHE_BYTES."""
+    (and 1 MiB stacks) the peak stays near the results, and what outlives the call is at
+    most CACHE_BYTES."""
     spec = conv((32, 32), 3, stride, 1, cin=cin, cout=cout, batch=16)
     module, _ = conv_module_for(spec)
+    assert f'strategy "{strategy}"' in module.__doc__
     monkeypatch.setattr(module, "WORKSPACE_BYTES", 2**20)
+    monkeypatch.setattr(module, "STACK_BLOCK_BYTES", 2**20, raising=False)
     monkeypatch.setattr(module, "CACHE_BYTES", cache)
     monkeypatch.setattr(module, "_scratch", {})
     x, w, _, dy = random_problem(spec)
