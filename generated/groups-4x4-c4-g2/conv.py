@@ -164,14 +164,17 @@ def _keep(taken):
 
 
 def _view(entry, shape):
-    """The front of a scratch buffer as an array of ``shape``."""
+    """The front of a scratch buffer as an array of ``shape``, to be written anywhere: the
+    buffer no longer holds a known zero border (see :func:`_zeroed`)."""
+    entry[1] = None
     return entry[0][: _size(shape)].reshape(shape)
 
 
 def _zeroed(entry, shape, layout):
-    """:func:`_view`, filled with zeros when the buffer last held another ``layout``: the
-    callers write only the interior, so the zeros around it are written once per layout."""
-    out = _view(entry, shape)
+    """The front of a scratch buffer as an array of ``shape``, filled with zeros when the
+    buffer last held another ``layout``: the callers write only the interior, so the zeros
+    around it are written once per layout."""
+    out = entry[0][: _size(shape)].reshape(shape)
     if entry[1] != layout:
         out.fill(0)
         entry[1] = layout

@@ -36,9 +36,11 @@ i + (d*j) // s of phase (d*j) mod s: the flat position q + off_j, q that of i on
 off_j = sum over axes of ((d*j) // s) * (grid entries after that axis), a constant offset
 per tap. dy is placed on the grid at q (zeros elsewhere: G), and
     dW  = G_g @ cols_g^T, cols[(c', j), q] = phase (d*j) mod s of x at [c', q + off_j]:
-          one contiguous copy per tap, then one multiply (columns-first)
-    dX  : cols_g = w_g^T @ G_g, each tap's column added at q + off_j of its phase of the
-          padded dX (one contiguous add per tap), then the phases interleaved into dx with
+          the taps of one phase form a regular grid of offsets, so one strided copy per
+          phase, then one multiply (columns-first)
+    dX  : cols_g = w_g^T @ G_g; phase rho of the padded dX at t is the sum over its taps
+          of cols[j] at t - off_j (one sum per phase over a strided view of the columns,
+          which hold off_max zeros in front), then the phases are interleaved into dx with
           the padding cropped off (one strided copy per phase); the last r positions
           receive nothing
 Grid positions that are not outputs hold zeros in G, so dW also multiplies them with x,
@@ -87,6 +89,7 @@ TAPS = tuple(np.ndindex(*KERNEL))  # kernel offsets j, row-major
 ALL = (slice(None), slice(None))  # the two leading axes, untouched by spatial slicing
 
 _scratch = {}  # role -> flat buffer kept for the next call (see the module docstring)
+_groups = {}  # phase grid shape -> the taps grouped by phase (_phase_groups)
 
 
 def output_size(spatial):
@@ -172,14 +175,17 @@ def _keep(taken):
 
 
 def _view(entry, shape):
-    """The front of a scratch buffer as an array of ``shape``."""
+    """The front of a scratch buffer as an array of ``shape``, to be written anywhere: the
+    buffer no longer holds a known zero border (see :func:`_zeroed`)."""
+    entry[1] = None
     return entry[0][: _size(shape)].reshape(shape)
 
 
 def _zeroed(entry, shape, layout):
-    """:func:`_view`, filled with zeros when the buffer last held another ``layout``: the
-    callers write only the interior, so the zeros around it are written once per layout."""
-    out = _view(entry, shape)
+    """The front of a scratch buffer as an array of ``shape``, filled with zeros when the
+    buffer last held another ``layout``: the callers write only the interior, so the zeros
+    around it are written once per layout."""
+    out = entry[0][: _size(shape)].reshape(shape)
     if entry[1] != layout:
         out.fill(0)
         entry[1] = layout
@@ -200,12 +206,55 @@ def _on_grid(array, positions, entry, layout):
     return flat
 
 
-def _grid_taps(grid):
-    """Per tap j: its phase (d*j) mod s, and its offset on the flat phase grid of an image,
-    off_j = sum over axes of ((d*j) // s) * (grid entries after that axis)."""
-    steps = [_size(grid[axis + 1:]) for axis in range(RANK)]
-    return [(phase, sum(start * step for start, step in zip(starts, steps)))
-            for phase, starts in _tap_phases()]
+def _phase_groups(grid):
+    """The taps grouped by phase: per phase rho that holds taps, (rho, taps, counts, offset,
+    steps). The taps j with (d*j) mod s = rho (flat indices into TAPS, in TAPS order) form a
+    regular grid, j_a = j0_a + m_a * s/gcd(d, s) for m_a < counts[a], and tap j reads phase
+    rho at q + off_j, off_j = offset + sum_a m_a * steps[a] (entries of the flat phase grid),
+    since (d*j_a) // s = (d*j0_a) // s + m_a * d/gcd(d, s). Computed once per grid shape."""
+    groups = _groups.get(grid)
+    if groups is None:
+        grid_steps = [_size(grid[axis + 1:]) for axis in range(RANK)]
+        tap_steps = [_size(KERNEL[axis + 1:]) for axis in range(RANK)]
+        groups = []
+        for phase in np.ndindex(*STRIDE):
+            per_axis = [[j for j in range(k) if (d * j) % s == rho]
+                        for k, d, s, rho in zip(KERNEL, DILATION, STRIDE, phase)]
+            if not all(per_axis):
+                continue  # no tap reads this phase
+            counts = tuple(len(js) for js in per_axis)
+            taps = [sum(js[m] * step for js, m, step in zip(per_axis, index, tap_steps))
+                    for index in np.ndindex(*counts)]
+            entry = [[(d * j) // s for j in js] for js, d, s in zip(per_axis, DILATION, STRIDE)]
+            offset = sum(starts[0] * step for starts, step in zip(entry, grid_steps))
+            steps = tuple((starts[1] - starts[0]) * step if len(starts) > 1 else 0
+                          for starts, step in zip(entry, grid_steps))
+            groups.append((phase, taps, counts, offset, steps))
+        _groups[grid] = groups
+    return groups
+
+
+def _windows(phase, group, width):
+    """view[c, m, q] = phase[c, q + off_m] for q < width, off_m = offset + sum_a m_a *
+    steps[a] (no copy): the windows that one ``group`` of :func:`_phase_groups` reads in its
+    phase, as one strided array."""
+    _, _, counts, offset, steps = group
+    item = phase.itemsize
+    return np.lib.stride_tricks.as_strided(
+        phase[:, offset:], (phase.shape[0], *counts, width),
+        (phase.strides[0], *(step * item for step in steps), item), writeable=False)
+
+
+def _read_back(columns, first, group, reach, width):
+    """view[c, m, t] = columns[c, first + m, reach + t - off_m] for t < width (no copy): the
+    columns of one ``group`` of taps (rows first, first + 1, ...), each read off_m entries
+    back; ``columns`` holds reach zeros in front of every row, so that t < off_m reads 0."""
+    _, _, counts, offset, steps = group
+    item, row = columns.itemsize, columns.strides[1]
+    strides = [row * _size(counts[axis + 1:]) - step * item for axis, step in enumerate(steps)]
+    return np.lib.stride_tricks.as_strided(
+        columns[:, first, reach - offset:], (columns.shape[0], *counts, width),
+        (columns.strides[0], *strides, item), writeable=False)
 
 
 def backward(dy, x, w):
@@ -221,8 +270,11 @@ def backward(dy, x, w):
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, PADDING))
     grid = _phases_shape(1, padded)[RANK + 2:]  # one phase of one padded image
     image = _size(grid)
-    taps = _grid_taps(grid)
-    reach = max(offset for _, offset in taps)
+    groups = _phase_groups(grid)
+    # the taps in the order of their groups; reach = off_max
+    order = [tap for group in groups for tap in group[1]]
+    reach = max(offset + sum((count - 1) * step for count, step in zip(counts, steps))
+                for _, _, counts, offset, steps in groups)
     phases = _size(STRIDE)
     # per image: the phases of x and of dX, dy on the grid, and the columns
     entries = (2 * phases * IN_CHANNELS + OUT_CHANNELS + IN_CHANNELS * len(TAPS)) * image
@@ -231,14 +283,17 @@ def backward(dy, x, w):
     taken = {}
     x_entries = {phase: _take(f"x_phase_{phase}", (IN_CHANNELS, size * image + reach),
                               x.dtype, taken) for phase in np.ndindex(*STRIDE)}
-    dx_phases = _take("dx_phases", (*STRIDE, IN_CHANNELS, size * image + reach), x.dtype,
-                      taken)
+    dx_phases = _take("dx_phases", (*STRIDE, IN_CHANNELS, size * image), x.dtype, taken)
     dy_grid = _take("dy_grid", (OUT_CHANNELS, size * image), x.dtype, taken)
-    columns = _take("cols", (IN_CHANNELS * len(TAPS), size * image), x.dtype, taken)
+    # the columns, rows (c', j) in group order, each after reach zeros (see _read_back)
+    shape = (IN_CHANNELS, len(TAPS), reach + size * image)
+    columns = _zeroed(_take("tap_columns", shape, x.dtype, taken), shape, shape)
     dx = np.empty(x.shape, x.dtype)
     dw = np.zeros((GROUPS, OUT_PER_GROUP, IN_PER_GROUP * len(TAPS)), x.dtype)
-    kernel = w.reshape(GROUPS, OUT_PER_GROUP, -1).transpose(0, 2, 1)
+    kernel = w.reshape(GROUPS, OUT_PER_GROUP, IN_PER_GROUP, len(TAPS))[..., order]
+    kernel = kernel.reshape(GROUPS, OUT_PER_GROUP, -1).transpose(0, 2, 1)
     outputs = tuple(slice(0, m) for m in out_size)
+    tap_axes = tuple(range(1, 1 + RANK))
     for start in range(0, batch, size):
         part = slice(start, min(start + size, batch))
         count = part.stop - start
@@ -254,29 +309,37 @@ def backward(dy, x, w):
             x_grid[phase] = _on_grid(x[part][(*ALL, *entries)], positions, entry, layout)
 
         # dW: the window s*i + d*j is phase (d*j) mod s read at q + off_j, so the columns
-        # cols[(c', j), q] = phase[c', q + off_j] are one contiguous copy per tap
-        cols = _view(columns, (IN_CHANNELS, len(TAPS), width))
-        for index, (phase, offset) in enumerate(taps):
-            cols[:, index] = x_grid[phase][:, offset:offset + width]
+        # cols[(c', j), q] = phase[c', q + off_j] are one strided copy per group of taps
+        cols = columns[:, :, reach:reach + width]
+        first = 0
+        for group in groups:
+            taps = cols[:, first:first + len(group[1])]
+            taps.reshape(IN_CHANNELS, *group[2], width)[...] = _windows(
+                x_grid[group[0]], group, width)
+            first += len(group[1])
         cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), width)
         # few columns per group: the multiply runs faster with the columns as left operand
         dw += np.matmul(cols, rows.transpose(0, 2, 1)).transpose(0, 2, 1)
 
-        # dX: cols = w^T @ G, each tap's column added at q + off_j of its phase of dX (the
-        # zeros of G give zero columns off the outputs), then the phases interleaved
-        cols = _view(columns, (GROUPS, IN_PER_GROUP * len(TAPS), width))
+        # dX: cols = w^T @ G (the zeros of G give zero columns off the outputs); phase rho of
+        # the padded dX at t is the sum over its taps of cols[j] at t - off_j, one sum per
+        # group; then the phases interleaved
         np.matmul(kernel, rows, out=cols)
-        cols = cols.reshape(IN_CHANNELS, len(TAPS), width)
-        sums = _view(dx_phases, (*STRIDE, IN_CHANNELS, size * image + reach))
-        sums[..., : width + reach] = 0
-        for index, (phase, offset) in enumerate(taps):
-            sums[phase][:, offset:offset + width] += cols[:, index]
+        sums = _view(dx_phases, (*STRIDE, IN_CHANNELS, size * image))
+        first = 0
+        for group in groups:
+            np.add.reduce(_read_back(columns, first, group, reach, width), axis=tap_axes,
+                          out=sums[group[0]][:, :width])
+            first += len(group[1])
         target = _channels_first(dx[part])
         for phase in np.ndindex(*STRIDE):
             entries, positions = _phase_entries(phase, spatial)
+            if not any(group[0] == phase for group in groups):
+                sums[phase][:, :width] = 0  # no tap writes this phase
             planes = sums[phase][:, :width].reshape(IN_CHANNELS, count, *grid)
             target[(*ALL, *entries)] = planes[(*ALL, *positions)]
     _keep(taken)
+    dw = dw.reshape(GROUPS, OUT_PER_GROUP, IN_PER_GROUP, len(TAPS))[..., np.argsort(order)]
     if not np.isfinite(dw).all():
         return _backward_columns(dy, x, w)  # maybe a zero of G times an inf in x
     return dx, dw.reshape(WEIGHT_SHAPE), _bias_gradient(dy)
