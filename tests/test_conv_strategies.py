@@ -203,13 +203,18 @@ def test_uneven_chunks_of_the_batch(named, monkeypatch):
     _, spec, module = named
     monkeypatch.setattr(module, "_chunk_size", lambda batch, *_: min(batch, 2), raising=False)
     for seed in (8, 9):
-        x, w, b, dy = random_problem(spec, np.float64, seed=seed, batch=5)
-        np.testing.assert_allclose(module.forward(x, w, b),
-                                   loop_reference.conv_forward(x, w, b, *geometry(spec)),
-                                   rtol=1e-12, atol=1e-12)
-        want = loop_reference.conv_backward(dy, x, w, *geometry(spec))
-        for got, expected in zip(module.backward(dy, x, w), want):
-            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+        _assert_matches_the_loops(module, spec, seed, batch=5)
+
+
+def _assert_matches_the_loops(module, spec, seed, batch):
+    """forward and backward of one random float64 problem against the loop reference."""
+    x, w, b, dy = random_problem(spec, np.float64, seed=seed, batch=batch)
+    np.testing.assert_allclose(module.forward(x, w, b),
+                               loop_reference.conv_forward(x, w, b, *geometry(spec)),
+                               rtol=1e-12, atol=1e-12)
+    want = loop_reference.conv_backward(dy, x, w, *geometry(spec))
+    for got, expected in zip(module.backward(dy, x, w), want):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("value", [np.inf, np.nan])
@@ -281,15 +286,9 @@ def test_plane_blocks(name, monkeypatch):
     spec = STRATEGY_SPECS[name]
     module = module_for(spec)[0]
     monkeypatch.setattr(module, "_plane_rows", lambda count, *_: min(count, 5))
+    assert 3 * module.IN_CHANNELS % 5 != 0  # 3 images: the last block is smaller
     for seed in (11, 12):
-        x, w, b, dy = random_problem(spec, np.float64, seed=seed, batch=3)
-        assert x.shape[0] * module.IN_CHANNELS % 5 != 0
-        np.testing.assert_allclose(module.forward(x, w, b),
-                                   loop_reference.conv_forward(x, w, b, *geometry(spec)),
-                                   rtol=1e-12, atol=1e-12)
-        want = loop_reference.conv_backward(dy, x, w, *geometry(spec))
-        for got, expected in zip(module.backward(dy, x, w), want):
-            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+        _assert_matches_the_loops(module, spec, seed, batch=3)
 
 
 def test_both_weight_gradient_orders_are_exercised():
