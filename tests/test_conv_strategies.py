@@ -113,7 +113,7 @@ def test_docstring_names_the_strategy(named):
             assert (shift_method(STRATEGY_SPECS[name]) == "stack") == stacked, name
         assert ("x's columns on the grid" in source) != stacked, name
         assert ("def _stacked(" in source) == stacked, name
-        assert ("def _shifted_sum(" in source) != stacked, name
+        assert ("def _shifted_products(" in source) != stacked, name
 
 
 def test_generated_source_passes_ruff(named):
@@ -273,6 +273,23 @@ def test_stack_blocks(name, monkeypatch):
                         3 * len(module.TAPS) * module.OUT_CHANNELS * 8)
     assert module._stack_block(8) == 3
     x, w, _, dy = random_problem(spec, np.float64, seed=10)
+    want = loop_reference.conv_backward(dy, x, w, *geometry(spec))
+    for got, expected in zip(module.backward(dy, x, w), want):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", [name for name in sorted(STRATEGY_SPECS)
+                                  if name.startswith("shift-") and not _stacked(name)])
+@pytest.mark.parametrize("width", [1, 3, 7])
+def test_column_blocks(name, width, monkeypatch):
+    """The columns method's dX and dW in blocks of 1, 3 or 7 grid columns (the last one
+    shorter, the last few without dW's part), so that every block starts and ends inside
+    rows and images."""
+    spec = STRATEGY_SPECS[name]
+    with rules(name):
+        module = module_for(spec)[0]
+    monkeypatch.setattr(module, "_block_width", lambda *_: width)
+    x, w, _, dy = random_problem(spec, np.float64, seed=13)
     want = loop_reference.conv_backward(dy, x, w, *geometry(spec))
     for got, expected in zip(module.backward(dy, x, w), want):
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
