@@ -294,6 +294,20 @@ def test_column_blocks(name, width, monkeypatch):
 
 
 @pytest.mark.parametrize("name", [name for name in sorted(STRATEGY_SPECS)
+                                  if name.startswith("phases-")])
+@pytest.mark.parametrize("width", [1, 3, 7])
+def test_phase_blocks(name, width, monkeypatch):
+    """The phases backward in blocks of 1, 3 or 7 grid positions (fewer than off_max, so
+    that the read-back columns a block carries over span several blocks), twice in a row."""
+    spec = STRATEGY_SPECS[name]
+    with rules(name):
+        module = module_for(spec)[0]
+    monkeypatch.setattr(module, "_phase_block", lambda *_: width)
+    for seed in (14, 15):
+        _assert_matches_the_loops(module, spec, seed, batch=2)
+
+
+@pytest.mark.parametrize("name", [name for name in sorted(STRATEGY_SPECS)
                                   if name.startswith("planes-")])
 def test_plane_blocks(name, monkeypatch):
     """Blocks of 5 planes, the last one smaller (a view of the scratch), twice in a row so

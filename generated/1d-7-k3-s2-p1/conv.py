@@ -39,10 +39,13 @@ per tap. dy is placed on the grid at q (zeros elsewhere: G), and
           the taps of one phase form a regular grid of offsets, so one strided copy per
           phase, then one multiply (columns-first)
     dX  : cols_g = w_g^T @ G_g; phase rho of the padded dX at t is the sum over its taps
-          of cols[j] at t - off_j (one sum per phase over a strided view of the columns,
-          which hold off_max zeros in front), then the phases are interleaved into dx with
-          the padding cropped off (one strided copy per phase); the last r positions
-          receive nothing
+          of cols[j] at t - off_j (one sum per phase over a strided view of the columns),
+          then the phases are interleaved into dx with the padding cropped off (one
+          strided copy per phase); the last r positions receive nothing
+Both run per block of grid positions, about PHASE_BLOCK_BYTES (4 MiB) of columns, which the
+multiplies and sums then read from the cache; in front of each row, a block's columns for
+dX keep the last off_max columns of the block before (zeros before the first), which the
+sums read back.
 Grid positions that are not outputs hold zeros in G, so dW also multiplies them with x,
 and dX multiplies them with w: when w holds an inf or NaN, or dW comes out non-finite (a
 zero of G times an inf in x), the call is redone by im2col and col2im, whose products are
@@ -57,10 +60,10 @@ of dy and w with the zero padding of x, as im2col computes them.
 
 Memory: every returned array is new on each call: no result shares memory with another
 result, an input, or anything the module keeps.
-Within a call the batch is processed in chunks of whole images whose column buffer holds
-at most WORKSPACE_BYTES (32 MiB; one image per chunk when a single image needs more); the
-other scratch arrays (padded copies, dy with channels first, products) hold one chunk each,
-a fraction of that.
+Within a call the batch is processed in chunks of whole images whose grids (x, dy and dX)
+hold at most WORKSPACE_BYTES (32 MiB; one image per chunk when a single image needs more);
+the columns, stack or product of one block of grid positions (above) add at most 8 MiB
+per buffer.
 Between calls the module keeps at most CACHE_BYTES (64 MiB) of this scratch (never a
 result) for the next call, since fresh large arrays cost page faults; whatever exceeds it
 is freed when the call returns. A call takes the cached buffers for itself, so calls from
@@ -206,6 +209,19 @@ def _on_grid(array, positions, entry, layout):
     return flat
 
 
+PHASE_BLOCK_BYTES = 4 * 2**20  # x's columns (and dX's) per block of grid positions
+# Against one block per chunk of images (the previous module), in turns with torch (blocks of
+# 5 calls, 10 rounds, two processes), the backward took 0.91x-0.93x (float64) and 0.84x-1.02x
+# (float32) the time on the stem (8, 3, 224^2, 64, k7 s2 p3), 0.74x-1.03x on (16, 3, 64^2,
+# 16, k7 s2 p3); 1 MiB blocks were slower there (1.14x in float64 on the stem).
+
+
+def _phase_block(rows, itemsize):
+    """Grid positions per block of the phases backward: about PHASE_BLOCK_BYTES of columns
+    (``rows`` = C_in * taps rows), at least 256."""
+    return max(256, PHASE_BLOCK_BYTES // (rows * itemsize))
+
+
 def _phase_groups(grid):
     """The taps grouped by phase: per phase rho that holds taps, (rho, taps, counts, offset,
     steps). The taps j with (d*j) mod s = rho (flat indices into TAPS, in TAPS order) form a
@@ -248,7 +264,8 @@ def _windows(phase, group, width):
 def _read_back(columns, first, group, reach, width):
     """view[c, m, t] = columns[c, first + m, reach + t - off_m] for t < width (no copy): the
     columns of one ``group`` of taps (rows first, first + 1, ...), each read off_m entries
-    back; ``columns`` holds reach zeros in front of every row, so that t < off_m reads 0."""
+    back; ``columns`` holds, in front of every row, the reach columns of the block before
+    (zeros before the first), which t < off_m reads."""
     _, _, counts, offset, steps = group
     item, row = columns.itemsize, columns.strides[1]
     strides = [row * _size(counts[axis + 1:]) - step * item for axis, step in enumerate(steps)]
@@ -276,8 +293,7 @@ def backward(dy, x, w):
     reach = max(offset + sum((count - 1) * step for count, step in zip(counts, steps))
                 for _, _, counts, offset, steps in groups)
     phases = _size(STRIDE)
-    # per image: the phases of x and of dX, dy on the grid, and the columns
-    entries = (2 * phases * IN_CHANNELS + OUT_CHANNELS + IN_CHANNELS * len(TAPS)) * image
+    entries = (2 * phases * IN_CHANNELS + OUT_CHANNELS) * image  # per image: x, dX and dy
     size = _chunk_size(batch, entries, x.itemsize)
     layout = (size, grid, reach)
     taken = {}
@@ -285,9 +301,11 @@ def backward(dy, x, w):
                               x.dtype, taken) for phase in np.ndindex(*STRIDE)}
     dx_phases = _take("dx_phases", (*STRIDE, IN_CHANNELS, size * image), x.dtype, taken)
     dy_grid = _take("dy_grid", (OUT_CHANNELS, size * image), x.dtype, taken)
-    # the columns, rows (c', j) in group order, each after reach zeros (see _read_back)
-    shape = (IN_CHANNELS, len(TAPS), reach + size * image)
-    columns = _zeroed(_take("tap_columns", shape, x.dtype, taken), shape, shape)
+    # the columns of one block, rows (c', j) in group order, each after reach columns that
+    # hold the block before's last ones (see _read_back)
+    block = min(_phase_block(IN_CHANNELS * len(TAPS), x.itemsize), size * image)
+    shape = (IN_CHANNELS, len(TAPS), reach + block)
+    columns = _view(_take("tap_columns", shape, x.dtype, taken), shape)
     dx = np.empty(x.shape, x.dtype)
     dw = np.zeros((GROUPS, OUT_PER_GROUP, IN_PER_GROUP * len(TAPS)), x.dtype)
     kernel = w.reshape(GROUPS, OUT_PER_GROUP, IN_PER_GROUP, len(TAPS))[..., order]
@@ -308,29 +326,34 @@ def backward(dy, x, w):
             entries, positions = _phase_entries(phase, spatial)
             x_grid[phase] = _on_grid(x[part][(*ALL, *entries)], positions, entry, layout)
 
-        # dW: the window s*i + d*j is phase (d*j) mod s read at q + off_j, so the columns
-        # cols[(c', j), q] = phase[c', q + off_j] are one strided copy per group of taps
-        cols = columns[:, :, reach:reach + width]
-        first = 0
-        for group in groups:
-            taps = cols[:, first:first + len(group[1])]
-            taps.reshape(IN_CHANNELS, *group[2], width)[...] = _windows(
-                x_grid[group[0]], group, width)
-            first += len(group[1])
-        cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), width)
-        # few columns per group: the multiply runs faster with the columns as left operand
-        dw += np.matmul(cols, rows.transpose(0, 2, 1)).transpose(0, 2, 1)
-
-        # dX: cols = w^T @ G (the zeros of G give zero columns off the outputs); phase rho of
-        # the padded dX at t is the sum over its taps of cols[j] at t - off_j, one sum per
-        # group; then the phases interleaved
-        np.matmul(kernel, rows, out=cols)
         sums = _view(dx_phases, (*STRIDE, IN_CHANNELS, size * image))
-        first = 0
-        for group in groups:
-            np.add.reduce(_read_back(columns, first, group, reach, width), axis=tap_axes,
-                          out=sums[group[0]][:, :width])
-            first += len(group[1])
+        windows = [_windows(x_grid[group[0]], group, width) for group in groups]
+        columns[:, :, :reach] = 0  # no block before the first
+        for begin in range(0, width, block):
+            span = min(block, width - begin)
+            part_rows = rows[:, :, begin:begin + span]
+            # dW: the window s*i + d*j is phase (d*j) mod s read at q + off_j, so the
+            # columns cols[(c', j), q] = phase[c', q + off_j] are one strided copy per group
+            cols = columns[:, :, reach:reach + span]
+            first = 0
+            for group, view in zip(groups, windows):
+                taps = cols[:, first:first + len(group[1])]
+                taps.reshape(IN_CHANNELS, *group[2], span)[...] = view[..., begin:begin + span]
+                first += len(group[1])
+            cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), span)
+            # few columns per group: the multiply runs faster with the columns as left operand
+            dw += np.matmul(cols, part_rows.transpose(0, 2, 1)).transpose(0, 2, 1)
+
+            # dX: cols = w^T @ G (the zeros of G give zero columns off the outputs); phase rho
+            # of the padded dX at t is the sum over its taps of cols[j] at t - off_j, one sum
+            # per group, reading back into the block before's last reach columns
+            np.matmul(kernel, part_rows, out=cols)
+            first = 0
+            for group in groups:
+                np.add.reduce(_read_back(columns, first, group, reach, span), axis=tap_axes,
+                              out=sums[group[0]][:, begin:begin + span])
+                first += len(group[1])
+            columns[:, :, :reach] = columns[:, :, span:span + reach]  # for the next block
         target = _channels_first(dx[part])
         for phase in np.ndindex(*STRIDE):
             entries, positions = _phase_entries(phase, spatial)
