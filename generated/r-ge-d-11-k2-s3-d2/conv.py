@@ -210,10 +210,10 @@ def _on_grid(array, positions, entry, layout):
 
 
 PHASE_BLOCK_BYTES = 4 * 2**20  # x's columns (and dX's) per block of grid positions
-# Against one block per chunk of images (the previous module), in turns with torch (blocks of
-# 5 calls, 10 rounds, two processes), the backward took 0.91x-0.93x (float64) and 0.84x-1.02x
-# (float32) the time on the stem (8, 3, 224^2, 64, k7 s2 p3), 0.74x-1.03x on (16, 3, 64^2,
-# 16, k7 s2 p3); 1 MiB blocks were slower there (1.14x in float64 on the stem).
+# One block per chunk of images instead (benchmarks/bench_strategies.py LAYER --set
+# PHASE_BLOCK_BYTES=1e12) took 1.29x (float64) / 1.16x (float32) the time on (16, 3, 64^2,
+# 16, k7 s2 p3), 0.94x / 1.07x on the stem (8, 3, 224^2, 64, k7 s2 p3), 0.97x / 0.94x on
+# (32, 16, 32^2, 32, k3 s2 p1); 1 MiB blocks took 1.14x on the stem in float64.
 
 
 def _phase_block(rows, itemsize):
