@@ -270,33 +270,39 @@ def test_stack_blocks(name, monkeypatch):
     with rules(name):
         module = module_for(spec)[0]
     monkeypatch.setattr(module, "_stack_block", lambda *_: 3)
-    x, w, _, dy = random_problem(spec, np.float64, seed=10)
-    want = loop_reference.conv_backward(dy, x, w, *geometry(spec))
+    _backward_matches_the_loops(module, spec, seed=10)
+
+
+def _backward_matches_the_loops(module, spec, seed, dtype=np.float64):
+    """The backward of one random problem in ``dtype`` against the float64 loop reference."""
+    x, w, _, dy = random_problem(spec, dtype, seed=seed)
+    wide = [a.astype(np.float64) for a in (x, w, dy)]
+    want = loop_reference.conv_backward(wide[2], wide[0], wide[1], *geometry(spec))
     for got, expected in zip(module.backward(dy, x, w), want):
-        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, expected, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
 
 
 @pytest.mark.parametrize("name", [name for name in sorted(STRATEGY_SPECS)
                                   if name.startswith("shift-") and not _stacked(name)])
 @pytest.mark.parametrize("width", [1, 3, 7])
-def test_column_blocks(name, width, monkeypatch):
-    """The columns method's dX and dW in blocks of 1, 3 or 7 grid columns (the last one
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_column_blocks(name, width, dtype, monkeypatch):
+    """The columns method's dX, dW and db in blocks of 1, 3 or 7 grid columns (the last one
     shorter, the last few without dW's part), so that every block starts and ends inside
     rows and images."""
     spec = STRATEGY_SPECS[name]
     with rules(name):
         module = module_for(spec)[0]
     monkeypatch.setattr(module, "_block_width", lambda *_: width)
-    x, w, _, dy = random_problem(spec, np.float64, seed=13)
-    want = loop_reference.conv_backward(dy, x, w, *geometry(spec))
-    for got, expected in zip(module.backward(dy, x, w), want):
-        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    _backward_matches_the_loops(module, spec, 13, dtype)
 
 
 @pytest.mark.parametrize("name", [name for name in sorted(STRATEGY_SPECS)
                                   if name.startswith("phases-")])
 @pytest.mark.parametrize("width", [1, 3, 7])
-def test_phase_blocks(name, width, monkeypatch):
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_phase_blocks(name, width, dtype, monkeypatch):
     """The phases backward in blocks of 1, 3 or 7 grid positions (fewer than off_max, so
     that the read-back columns a block carries over span several blocks), twice in a row."""
     spec = STRATEGY_SPECS[name]
@@ -304,7 +310,7 @@ def test_phase_blocks(name, width, monkeypatch):
         module = module_for(spec)[0]
     monkeypatch.setattr(module, "_phase_block", lambda *_: width)
     for seed in (14, 15):
-        _assert_matches_the_loops(module, spec, seed, batch=2)
+        _backward_matches_the_loops(module, spec, seed, dtype)
 
 
 @pytest.mark.parametrize("name", [name for name in sorted(STRATEGY_SPECS)
