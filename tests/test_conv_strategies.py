@@ -298,6 +298,21 @@ def test_column_blocks(name, width, dtype, monkeypatch):
     _backward_matches_the_loops(module, spec, 13, dtype)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_column_blocks_rows_first(dtype, monkeypatch):
+    """The columns method with dW's multiply rows-first (the rules choose columns-first for
+    every layer with this few columns: DW_COLUMNS_FIRST lowered below its 18 columns), in
+    blocks of 3 grid columns, with groups and asymmetric padding."""
+    spec = conv((14, 12), 3, 1, ((1, 0), (0, 1)), cin=4, cout=6, groups=2, batch=2)
+    with mock.patch.object(conv_module, "DW_COLUMNS_FIRST", 4):
+        assert conv_strategy(spec) == "shift" and shift_method(spec) == "columns"
+        assert conv_module.weight_gradient_order(spec) == "rows-first"
+        module = module_for(spec)[0]
+    assert "one multiply (rows-first)" in Path(module.__file__).read_text()
+    monkeypatch.setattr(module, "_block_width", lambda *_: 3)
+    _backward_matches_the_loops(module, spec, 16, dtype)
+
+
 @pytest.mark.parametrize("name", [name for name in sorted(STRATEGY_SPECS)
                                   if name.startswith("phases-")])
 @pytest.mark.parametrize("width", [1, 3, 7])
