@@ -195,6 +195,16 @@ def _zeroed(entry, shape, layout):
     return out
 
 
+def _strided(base, offset, shape, strides):
+    """A read-only view of the C-contiguous ``base`` from ``offset`` entries into it, with
+    ``shape`` and byte ``strides`` (no copy): NumPy's ``as_strided`` at a fraction of its
+    per-call cost (which was 8-10% of the 28^2 k5 backward), and refused unless the view
+    lies inside ``base``."""
+    view = np.ndarray(shape, base.dtype, base, offset * base.itemsize, strides)
+    view.flags.writeable = False
+    return view
+
+
 def _on_grid(array, positions, entry, layout):
     """``array (N, C, *S)`` channels first on the flat grid held by the scratch ``entry``:
     ``(C, images * P + tail)`` for ``layout`` = (images, grid, tail), P = the positions of
@@ -253,25 +263,23 @@ def _phase_groups(grid):
 def _windows(phase, group, width):
     """view[c, m, q] = phase[c, q + off_m] for q < width, off_m = offset + sum_a m_a *
     steps[a] (no copy): the windows that one ``group`` of :func:`_phase_groups` reads in its
-    phase, as one strided array."""
+    phase, as one strided array. ``phase`` is C-contiguous."""
     _, _, counts, offset, steps = group
     item = phase.itemsize
-    return np.lib.stride_tricks.as_strided(
-        phase[:, offset:], (phase.shape[0], *counts, width),
-        (phase.strides[0], *(step * item for step in steps), item), writeable=False)
+    return _strided(phase, offset, (phase.shape[0], *counts, width),
+                    (phase.strides[0], *(step * item for step in steps), item))
 
 
 def _read_back(columns, first, group, reach, width):
     """view[c, m, t] = columns[c, first + m, reach + t - off_m] for t < width (no copy): the
     columns of one ``group`` of taps (rows first, first + 1, ...), each read off_m entries
     back; ``columns`` holds, in front of every row, the reach columns of the block before
-    (zeros before the first), which t < off_m reads."""
+    (zeros before the first), which t < off_m reads. ``columns`` is C-contiguous."""
     _, _, counts, offset, steps = group
     item, row = columns.itemsize, columns.strides[1]
     strides = [row * _size(counts[axis + 1:]) - step * item for axis, step in enumerate(steps)]
-    return np.lib.stride_tricks.as_strided(
-        columns[:, first, reach - offset:], (columns.shape[0], *counts, width),
-        (columns.strides[0], *strides, item), writeable=False)
+    return _strided(columns, first * columns.shape[2] + reach - offset,
+                    (columns.shape[0], *counts, width), (columns.strides[0], *strides, item))
 
 
 def backward(dy, x, w):
