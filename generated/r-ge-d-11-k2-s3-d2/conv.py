@@ -314,6 +314,10 @@ def backward(dy, x, w):
     block = min(_phase_block(IN_CHANNELS * len(TAPS), x.itemsize), size * image)
     shape = (IN_CHANNELS, len(TAPS), reach + block)
     columns = _view(_take("tap_columns", shape, x.dtype, taken), shape)
+    firsts = [sum(len(group[1]) for group in groups[:index]) for index in range(len(groups))]
+    # per group, the sum's view of a whole block; a shorter block reads its front
+    read_backs = [_read_back(columns, first, group, reach, block)
+                  for first, group in zip(firsts, groups)]
     dx = np.empty(x.shape, x.dtype)
     dw = np.zeros((GROUPS, OUT_PER_GROUP, IN_PER_GROUP * len(TAPS)), x.dtype)
     kernel = w.reshape(GROUPS, OUT_PER_GROUP, IN_PER_GROUP, len(TAPS))[..., order]
@@ -343,11 +347,9 @@ def backward(dy, x, w):
             # dW: the window s*i + d*j is phase (d*j) mod s read at q + off_j, so the
             # columns cols[(c', j), q] = phase[c', q + off_j] are one strided copy per group
             cols = columns[:, :, reach:reach + span]
-            first = 0
-            for group, view in zip(groups, windows):
+            for first, group, view in zip(firsts, groups, windows):
                 taps = cols[:, first:first + len(group[1])]
                 taps.reshape(IN_CHANNELS, *group[2], span)[...] = view[..., begin:begin + span]
-                first += len(group[1])
             cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), span)
             # few columns per group: the multiply runs faster with the columns as left operand
             dw += np.matmul(cols, part_rows.transpose(0, 2, 1)).transpose(0, 2, 1)
@@ -356,11 +358,9 @@ def backward(dy, x, w):
             # of the padded dX at t is the sum over its taps of cols[j] at t - off_j, one sum
             # per group, reading back into the block before's last reach columns
             np.matmul(kernel, part_rows, out=cols)
-            first = 0
-            for group in groups:
-                np.add.reduce(_read_back(columns, first, group, reach, span), axis=tap_axes,
+            for group, view in zip(groups, read_backs):
+                np.add.reduce(view[..., :span], axis=tap_axes,
                               out=sums[group[0]][:, begin:begin + span])
-                first += len(group[1])
             columns[:, :, :reach] = columns[:, :, span:span + reach]  # for the next block
         target = _channels_first(dx[part])
         for phase in np.ndindex(*STRIDE):
