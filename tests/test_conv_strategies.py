@@ -66,6 +66,11 @@ STRATEGY_SPECS = {
     "shift-forced-stack-3d-dilation-groups": conv((5, 4, 5), 2, 1, ((1, 0), 1, (0, 2)), 2,
                                                  cin=4, cout=2, groups=2, batch=3),
     "shift-stack-wide-1d": conv((40,), 3, 1, 1, cin=24, cout=20, batch=2),
+    # padding beyond d(k-1) on both sides: rows keep their own zeros (no shared ones)
+    "shift-forced-2d-wide-padding": conv((5, 4), 3, 1, ((3, 3), (1, 4)), cin=2, cout=3,
+                                         batch=2),
+    "shift-forced-stack-2d-wide-padding": conv((5, 4), 3, 1, ((3, 3), (1, 4)), cin=2, cout=3,
+                                               batch=3),
 }
 FORCED = {"SHIFT_RANK": 3, "SHIFT_CHANNELS": 1, "SHIFT_GRID": float("inf"),
           "PHASES_GRID": float("inf")}

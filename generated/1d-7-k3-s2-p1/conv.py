@@ -205,16 +205,17 @@ def _strided(base, offset, shape, strides):
     return view
 
 
-def _on_grid(array, positions, entry, layout):
+def _on_grid(array, positions, entry, layout, offset=0):
     """``array (N, C, *S)`` channels first on the flat grid held by the scratch ``entry``:
     ``(C, images * P + tail)`` for ``layout`` = (images, grid, tail), P = the positions of
-    ``grid``; ``array[n, :, e]`` lands at image n's ``positions`` (one slice per axis).
+    ``grid``; ``array[n, :, e]`` lands at image n's ``positions`` (one slice per axis) of the
+    grid that starts ``offset`` entries in (at most ``tail``).
     The zeros elsewhere are written when the buffer takes this layout; a smaller chunk of
     images is a view of the same layout."""
     images, grid, tail = layout
     count, channels = array.shape[:2]
     flat = _zeroed(entry, (channels, images * _size(grid) + tail), (channels, layout))
-    planes = flat[:, : count * _size(grid)].reshape(channels, count, *grid)
+    planes = flat[:, offset:offset + count * _size(grid)].reshape(channels, count, *grid)
     planes[(*ALL, *positions)] = _channels_first(array)
     return flat
 
