@@ -41,6 +41,8 @@ STRATEGY_SPECS = {
                                        groups=2, batch=2),
     "planes-3d-leftover-padding": conv((5, 4, 4), 2, 1, ((1, 0), 1, (0, 2)), cin=3, cout=3,
                                        groups=3, batch=3),
+    "planes-wide-padding": conv((6, 5), 3, 1, ((3, 3), (1, 4)), cin=3, cout=3, groups=3,
+                                batch=2),
     "col2im-leftover": conv((6, 6), 3, 2, 0, cin=2, cout=3, batch=2),
     "col2im-phases-dilation-r-above-p_hi": conv((11, 9), 3, (3, 2), ((2, 0), (1, 1)), 2, cin=2,
                                                cout=3, batch=2),
