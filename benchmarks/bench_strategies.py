@@ -4,12 +4,16 @@ of the rules' constants changed (B).
 
 Usage: python benchmarks/bench_strategies.py LAYER --set NAME=VALUE [--set ...]
        [--dtypes float64,float32] [--rounds 15]
+       python benchmarks/bench_strategies.py LAYER --against COMMIT [...]
 
 e.g. ``resnet --set SHIFT_STACK_GRID=0`` (the ResNet layer on im2col instead of the shift
 strategy's stack) or ``3d --set SHIFT_CHANNELS=16`` (the 3-d layer on col2im instead of the
 shift strategy). NAME is a constant of ``symconv.layers.conv.module`` (a rule: B is generated
 under it), or a constant of the generated module itself, such as ``STACK_BLOCK_BYTES``
 (B is A's module, imported again, with the constant set); VALUE a number (``inf`` allowed).
+With ``--against COMMIT``, B is the module that the code of an earlier commit generates (its
+tree taken with ``git archive``, the module written by its own bench_codegen), e.g.
+``c64-16 --against 99e1707`` for a change to the generated code since that commit.
 
 The machine's speed drifts by up to 2x within minutes, which swamps a 10% difference between
 two runs of bench_codegen. Here each round times one call of A, then one of B (after one
@@ -22,7 +26,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -66,6 +73,24 @@ def parsed_settings(pairs, module):
     return settings, constants
 
 
+def module_at(commit, layer_name, directory):
+    """The module for ``layer_name`` as the code of ``commit`` generates it: the commit's tree
+    unpacked into ``directory`` and its own ``bench_codegen.generated_module`` run there."""
+    tree = Path(directory) / "tree"
+    tree.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit],
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    script = ("import sys; from benchmarks.bench_codegen import LAYERS, generated_module; "
+              "generated_module(LAYERS[sys.argv[1]], sys.argv[2], 'at_commit')")
+    subprocess.run([sys.executable, "-c", script, layer_name, directory], cwd=tree, check=True,
+                   env={**os.environ, "PYTHONPATH": str(tree)})
+    loader = importlib.util.spec_from_file_location("at_commit", Path(directory) / "at_commit.py")
+    module = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(module)
+    return module
+
+
 def one_call(module, dy, x, w):
     """Seconds of one backward call."""
     start = time.perf_counter()
@@ -78,21 +103,30 @@ def main(argv=None):
     parser.add_argument("layer", choices=sorted(LAYERS))
     parser.add_argument("--set", dest="settings", action="append", default=[],
                         metavar="NAME=VALUE")
+    parser.add_argument("--against", metavar="COMMIT",
+                        help="B: the module as the code of COMMIT generates it")
     parser.add_argument("--dtypes", default="float64,float32")
     parser.add_argument("--rounds", type=int, default=15)
     options = parser.parse_args(argv)
+    if options.against and options.settings:
+        raise SystemExit("--against and --set: choose one")
     layer = LAYERS[options.layer]
     directory = tempfile.mkdtemp()
     first = generated_module(layer, directory, "as_chosen")
-    strategies = [described(layer)]
-    settings, constants = parsed_settings(options.settings, first)
-    with mock.patch.multiple(rules, **settings) if settings else contextlib.nullcontext():
-        second = generated_module(layer, directory, "with_settings")
-        strategies.append(described(layer))
-    for name, value in constants.items():
-        setattr(second, name, value)  # read by the module's functions at each call
-    print(f"{options.layer} {layer}: A = {strategies[0]}; "
-          f"B = {strategies[1]} ({', '.join(options.settings) or 'no change'})")
+    if options.against:
+        second = module_at(options.against, options.layer, tempfile.mkdtemp())
+        print(f"{options.layer} {layer}: A = {described(layer)} (this tree); "
+              f"B = as generated at {options.against}")
+    else:
+        strategies = [described(layer)]
+        settings, constants = parsed_settings(options.settings, first)
+        with mock.patch.multiple(rules, **settings) if settings else contextlib.nullcontext():
+            second = generated_module(layer, directory, "with_settings")
+            strategies.append(described(layer))
+        for name, value in constants.items():
+            setattr(second, name, value)  # read by the module's functions at each call
+        print(f"{options.layer} {layer}: A = {strategies[0]}; "
+              f"B = {strategies[1]} ({', '.join(options.settings) or 'no change'})")
     for dtype in options.dtypes.split(","):
         x, w, _, dy = problem(layer, dtype)
         tolerance = 1e-9 if dtype == "float64" else 1e-4

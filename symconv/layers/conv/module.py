@@ -90,7 +90,7 @@ many positions per output position."""
 def _grid_ratio(spec: ConvSpec) -> float:
     """Padded grid positions per output position, per image: the grid of n + lo + hi per
     axis with which the limits below were measured. (The generated backward has since used
-    a smaller grid, n + max(lo, hi) per axis, the rows sharing their zeros: 0.85-0.93x the
+    a smaller grid, n + max(lo, hi) per axis, the rows sharing their zeros: 0.85-0.95x the
     time on the 16^2, 28^2 and 3-d layers; the limits have not been measured again.)"""
     return prod(_padded(spec.window)) / prod(spec.window.output)
 
