@@ -2,6 +2,8 @@
 process: the generated backward as the rules choose it (A), and as they choose it with some
 of the rules' constants changed (B).
 
+LAYER is a layer of bench_codegen by name or N,C_in,SPATIAL,C_out,k,s,p,d,groups.
+
 Usage: python benchmarks/bench_strategies.py LAYER --set NAME=VALUE [--set ...]
        [--dtypes float64,float32] [--rounds 15]
        python benchmarks/bench_strategies.py LAYER --against COMMIT [...]
@@ -43,6 +45,24 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_codegen import LAYERS, generated_module, problem, spec_of  # noqa: E402
 from symconv.layers.conv import module as rules  # noqa: E402
+
+
+def parsed_layer(text):
+    """A layer of bench_codegen by name, or given as ``N,C_in,SPATIAL,C_out,k,s,p,d,groups``
+    with SPATIAL its sizes joined by ``x`` (e.g. ``32,64,16x16,64,5,1,2,1,1``)."""
+    if text in LAYERS:
+        return LAYERS[text]
+    fields = text.split(",")
+    try:
+        n, cin, spatial, cout, *window = fields
+        layer = (int(n), int(cin), tuple(int(m) for m in spatial.split("x")), int(cout),
+                 *(int(v) for v in window))
+    except ValueError:
+        layer = ()
+    if len(fields) != 9 or len(layer) != 9:
+        raise SystemExit(f"LAYER {text!r}: expected one of {', '.join(sorted(LAYERS))} or "
+                         "N,C_in,SPATIAL,C_out,k,s,p,d,groups (SPATIAL like 16x16)")
+    return layer
 
 
 def described(layer):
@@ -100,7 +120,8 @@ def one_call(module, dy, x, w):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("layer", choices=sorted(LAYERS))
+    parser.add_argument("layer", help=f"one of {', '.join(sorted(LAYERS))}, or "
+                        "N,C_in,SPATIAL,C_out,k,s,p,d,groups (SPATIAL like 16x16)")
     parser.add_argument("--set", dest="settings", action="append", default=[],
                         metavar="NAME=VALUE")
     parser.add_argument("--against", metavar="COMMIT",
@@ -110,10 +131,12 @@ def main(argv=None):
     options = parser.parse_args(argv)
     if options.against and options.settings:
         raise SystemExit("--against and --set: choose one")
-    layer = LAYERS[options.layer]
+    layer = parsed_layer(options.layer)
     directory = tempfile.mkdtemp()
     first = generated_module(layer, directory, "as_chosen")
     if options.against:
+        if options.layer not in LAYERS:
+            raise SystemExit("--against: LAYER must be one of bench_codegen's, by name")
         second = module_at(options.against, options.layer, tempfile.mkdtemp())
         print(f"{options.layer} {layer}: A = {described(layer)} (this tree); "
               f"B = as generated at {options.against}")
