@@ -27,17 +27,31 @@ dW, db equal to the derived expressions (exact evaluation: fn at 4 points of ran
 in [-4096, 4096] (every product and sum exact in float64), each entry compared with the
 derived polynomial at the same point; a wrong gradient passes with probability <= 3.6e-15).
 
-Implementation (strategy "transposed"): im2col, on a chunk of whole images at a
-time. Every kernel tap j contributes
-one strided copy of the padded input into a column buffer, so the correlations become one
-matrix multiply per group:
-    dW = sum over chunks of dy_g @ cols_g.T    (the columns only cover positions read by a
-         window: r is dropped), multiplied columns-first (operand order by shape)
-    dX = rot180(w)^T_g @ im2col(dy padded by K-1-p): the full convolution as one multiply,
-         chosen because the stride is 1 and C_in >= C_out (no scatter-add needed). When w
-         holds an inf or NaN, dX is computed as the adjoint of im2col instead (below), since
-         the multiply above would also pair w with the zeros padding dy (0 * inf = NaN):
-         cols_g = w_g.T @ dy_g, then each tap's column is added back at i + d*j.
+Implementation (strategy "shift": stride 1, few input columns): the backward
+without im2col. A chunk of whole images is placed once on a zero grid and flattened,
+channels first, to Xp (C_in, n * P), P the grid positions of one image: n + max(lo, hi)
+per axis, x at lo..lo+n-1, so that one run of zeros is both a row's hi padding and the next
+row's lo padding. Padded position i + d*j is then the flat position q + off_j, q that of i
+and off_j = sum over axes of d*j * (grid entries after that axis): a constant offset per
+tap. dy is placed on the same grid at q + off_max (dy padded by K-1 in front, zeros
+elsewhere: G), and
+    dW[:, (c', j)]   = G[:, off_max + q] @ Xp[c', off_j + q]^T      x's columns on the grid
+                       (one strided copy of all taps' views), then one multiply, which
+                       also gives db = G @ 1 (a row of ones below the columns)
+    dX (padded)[:, q] = sum_j (rot180(w)_j^T @ G)[:, q + off_j]     one multiply, one sum
+the second being the full convolution of dy with w. Both run per block of grid columns,
+each multiply under BLOCK_PRODUCTS (2^19) multiply-adds, which OpenBLAS keeps on one
+thread, when such blocks hold at least BLOCK_COLUMNS (512) columns, else in blocks of about
+BLOCK_BYTES (8 MiB) of product, so that the sum over the taps (of a strided view that
+reads each tap's rows at its offset) and dW's multiply read the block from the cache.
+The reads of dX beyond the end of a row or image land on the zeros in front of the next
+one. The chunks of images are sized so that the grids of x, dy and dX together hold at
+most WORKSPACE_BYTES (below).
+Grid positions that are not outputs hold zeros in G, so dW also multiplies them with x, and
+dX multiplies them with w: when w holds an inf or NaN, or dW comes out non-finite (a zero
+of G times an inf in x), the call is redone by im2col and col2im, whose products are exactly
+the layer's. The forward pass is im2col's (measured faster):
+    O = w_g @ cols_g, cols[(c', j), (n, i)] = Xp[n, c', i + d*j]
 
 Non-finite values (like PyTorch): dX[u] is the IEEE sum of exactly the products
 w[o, c', j] * dy[n, o, i] that the layer has for u (no product with padding), so an inf or
@@ -47,10 +61,10 @@ of dy and w with the zero padding of x, as im2col computes them.
 
 Memory: every returned array is new on each call: no result shares memory with another
 result, an input, or anything the module keeps.
-Within a call the batch is processed in chunks of whole images whose column buffer holds
-at most WORKSPACE_BYTES (32 MiB; one image per chunk when a single image needs more); the
-other scratch arrays (padded copies, dy with channels first, products) hold one chunk each,
-a fraction of that.
+Within a call the batch is processed in chunks of whole images whose grids (x, dy and dX)
+hold at most WORKSPACE_BYTES (32 MiB; one image per chunk when a single image needs more);
+the columns, stack or product of one block of grid positions (above) add at most 8 MiB
+per buffer.
 Between calls the module keeps at most CACHE_BYTES (64 MiB) of this scratch (never a
 result) for the next call, since fresh large arrays cost page faults; whatever exceeds it
 is freed when the call returns. A call takes the cached buffers for itself, so calls from
@@ -79,6 +93,7 @@ TAPS = tuple(np.ndindex(*KERNEL))  # kernel offsets j, row-major
 ALL = (slice(None), slice(None))  # the two leading axes, untouched by spatial slicing
 
 _scratch = {}  # role -> flat buffer kept for the next call (see the module docstring)
+_offsets = {}  # padded shape -> the tap offsets on its flat grid (_grid_offsets)
 
 
 def output_size(spatial):
@@ -216,6 +231,228 @@ def _im2col(padded, out_size, step, dilation, buffer):
     return cols
 
 
+def _strided(base, offset, shape, strides):
+    """A read-only view of the C-contiguous ``base`` from ``offset`` entries into it, with
+    ``shape`` and byte ``strides`` (no copy): NumPy's ``as_strided`` at a fraction of its
+    per-call cost (which was 8-10% of the 28^2 k5 backward), and refused unless the view
+    lies inside ``base``."""
+    view = np.ndarray(shape, base.dtype, base, offset * base.itemsize, strides)
+    view.flags.writeable = False
+    return view
+
+
+def _grid_offsets(padded):
+    """off_j per tap: reading the flat padded grid at q + off_j reads padded position
+    i + d*j when q is the flat position of i; off_j = sum_a d_a j_a * (entries after axis a).
+    Computed once per padded shape."""
+    offsets = _offsets.get(padded)
+    if offsets is None:
+        steps = [_size(padded[axis + 1:]) for axis in range(RANK)]
+        offsets = tuple(sum(d * j * step for j, d, step in zip(tap, DILATION, steps))
+                        for tap in TAPS)
+        _offsets[padded] = offsets
+    return offsets
+
+
+def _grid_shape(spatial):
+    """An image's grid for the shifted views: each axis n + max(lo, hi) long, x at lo..lo+n-1,
+    so that one run of max(lo, hi) zeros is both the hi padding of a row (plane, image) and,
+    with the lo zeros that start the next one, its lo padding. Output i's window starts at
+    grid position i and reads up to hi past x's last entry: zeros of this row or of the next
+    one's front, never its entries. dy placed at off_max (d * (k - 1) along each axis) fills
+    at most its grid when min(lo, hi) <= d * (k - 1); otherwise the axis has lo + hi zeros.
+    Against n + lo + hi per axis, fewer columns in every multiply and copy: 17^2 instead of
+    18^2 for 16^2 inputs with padding 1: 0.85-0.95x the shift backward's time on (64, 64,
+    16^2, 64), (32, 128, 28^2, 128), (4, 8, 16^3, 16) and the dilated (8, 8, 32^2, 8, k3 p2
+    d2), both dtypes (benchmarks/bench_strategies.py LAYER --against 99e1707)."""
+    return tuple(n + (max(lo, hi) if min(lo, hi) <= d * (k - 1) else lo + hi)
+                 for n, (lo, hi), k, d in zip(spatial, PADDING, KERNEL, DILATION))
+
+
+def _tap_strides(padded, itemsize):
+    """Byte strides of the kernel axes on a flat padded grid: tap j sits at
+    off_j = sum_a d_a j_a * (entries after axis a)."""
+    return [d * _size(padded[axis + 1:]) * itemsize for axis, d in enumerate(DILATION)]
+
+
+def _tap_view(flat, padded, length):
+    """view[..., j, t] = flat[..., t + off_j] for every tap j and t < length (no copy): the
+    taps' shifted views of the last axis as one strided array, to be copied in one call.
+    ``flat`` is C-contiguous."""
+    return _strided(flat, 0, (*flat.shape[:-1], *KERNEL, length),
+                    (*flat.strides[:-1], *_tap_strides(padded, flat.itemsize), flat.itemsize))
+
+
+def _on_grid(array, positions, entry, layout, offset=0):
+    """``array (N, C, *S)`` channels first on the flat grid held by the scratch ``entry``:
+    ``(C, images * P + tail)`` for ``layout`` = (images, grid, tail), P = the positions of
+    ``grid``; ``array[n, :, e]`` lands at image n's ``positions`` (one slice per axis) of the
+    grid that starts ``offset`` entries in (at most ``tail``).
+    The zeros elsewhere are written when the buffer takes this layout; a smaller chunk of
+    images is a view of the same layout."""
+    images, grid, tail = layout
+    count, channels = array.shape[:2]
+    flat = _zeroed(entry, (channels, images * _size(grid) + tail), (channels, layout))
+    planes = flat[:, offset:offset + count * _size(grid)].reshape(channels, count, *grid)
+    planes[(*ALL, *positions)] = _channels_first(array)
+    return flat
+
+
+BLOCK_PRODUCTS = 2**19  # OpenBLAS runs a multiply of fewer multiply-adds on one thread
+BLOCK_COLUMNS = 512  # the fewest grid columns worth a block of such multiplies
+# Without such blocks (benchmarks/bench_strategies.py LAYER --set BLOCK_PRODUCTS=1e12: one
+# multiply per chunk of images, on two threads; =0: the stack's 8 MiB blocks), the backward
+# took 1.14x (float64) / 1.43x (float32) the time on (8, 1, 28^2, 8, k5), 1.63x / 2.98x on
+# (32, 3, 32^2, 16, k3 p1), and 1.14x / 1.28x on the dilated (8, 8, 32^2, 8, k3 p2 d2): on
+# such thin products, waking OpenBLAS's second thread, and its spin-waiting beside the
+# copies and sums that follow, cost more than the second core saves.
+
+
+def _one_thread_width(products, extra=0):
+    """Grid columns per block whose multiplies, ``products`` multiply-adds per column over
+    the block and ``extra`` columns more, stay under BLOCK_PRODUCTS; 0 (no such blocks) when
+    that is fewer than BLOCK_COLUMNS."""
+    width = (BLOCK_PRODUCTS - 1) // max(1, products) - extra
+    return width if width >= BLOCK_COLUMNS else 0
+
+
+BLOCK_BYTES = 8 * 2**20  # product per block when its multiplies need two threads
+
+
+def _block_width(rows, channels, reach, itemsize):
+    """Grid columns per block of :func:`_shifted_products`, whose multiplies are ``rows`` x
+    ``channels`` over the block and the off_max columns after it (dX) and ``rows + 1`` x
+    ``channels`` over the block (dW, with its row of ones): as many as keep both on one
+    thread (:func:`_one_thread_width`), else about BLOCK_BYTES of product (``rows`` rows);
+    at least four times the off_max columns each block adds."""
+    width = (_one_thread_width((rows + 1) * channels, reach)
+             or BLOCK_BYTES // (rows * itemsize))
+    return max(1, width, 4 * reach)
+
+
+def _shifted_products(kernel, grid, source, spans, shape, out_entry, block_entries, dw):
+    """dX, dW and db of one chunk, per block of grid columns (:func:`_block_width`), so that
+    every block's product and columns are read back from the cache:
+
+        out[g, :, q] = sum_j (kernel[g, j] @ grid[g])[:, q + off_j]        q < columns
+        dw[g] += G[g][:, off_max + q] @ [Xp[g][(c', j), q + off_j]; 1]^T   q < starts
+
+    with (columns, starts) = ``spans``: the chunk's grid positions, and those up to its last
+    window start (G holds no entry of dy after off_max + starts). kernel is ``(g, C_in/g *
+    taps, C_out/g)`` (:func:`_rotated_transposed`); grid G ``(g, C_out/g, columns +
+    off_max)``; source Xp ``(g, C_in/g, columns + off_max)``, both on the grid ``shape``;
+    dw ``(g, C_out/g, C_in/g * taps + 1)``, its last column db: x's columns end with a row of
+    ones, and G holds every entry of dy (and zeros) in those columns. dX: one multiply over
+    the block and the off_max columns after it, then one sum over the taps of a strided
+    view of the product, product[g, :, j, q + off_j]. dW: x's columns of the block, one
+    strided copy of all taps' views, then one multiply (columns-first).
+    """
+    groups, taps_rows, channels = kernel.shape
+    rows = taps_rows // len(TAPS)  # C_in/g
+    columns, starts = spans
+    reach = _grid_offsets(shape)[-1]
+    width = min(columns, _block_width(groups * taps_rows, channels, reach, kernel.itemsize))
+    product_entry, columns_entry = block_entries
+    product = _view(product_entry, (groups, taps_rows, width + reach))
+    # the sum's view of the whole product; a shorter last block reads its front
+    diagonal = _diagonal_view(product.reshape(groups, rows, len(TAPS), width + reach),
+                              shape, width)
+    x_flat = _view(columns_entry, (groups, IN_PER_GROUP * len(TAPS) + 1, width))
+    x_flat[:, -1] = 1
+    x_columns = x_flat[:, :-1].reshape(groups, IN_PER_GROUP, *KERNEL, width)
+    taps = _tap_view(source, shape, starts)
+    out = _view(out_entry, (groups, rows, columns))
+    partial = np.empty((groups, IN_PER_GROUP * len(TAPS) + 1, channels), dw.dtype)
+    kernel_axes = tuple(range(2, 2 + RANK))
+    for start in range(0, columns, width):
+        span = min(start + width, columns) - start
+        np.matmul(kernel, grid[:, :, start:start + span + reach], out=product[..., :span + reach])
+        np.add.reduce(diagonal[..., :span], axis=kernel_axes, out=out[:, :, start:start + span])
+        span = min(span, starts - start)  # G holds only zeros after off_max + starts
+        if span > 0:
+            x_columns[..., :span] = taps[..., start:start + span]
+            used = grid[:, :, reach + start:reach + start + span]
+            np.matmul(x_flat[..., :span], used.transpose(0, 2, 1), out=partial)
+            dw += partial.transpose(0, 2, 1)
+    return out
+
+
+def _diagonal_view(product, padded, length):
+    """view[g, r, j, q] = product[g, r, j, q + off_j] for q < length (no copy): each tap's
+    rows of ``product (g, rows, taps, L)`` read at that tap's offset. (Rows before taps: the
+    sum over the taps then reads each row's taps together, about twice as fast as with the
+    taps first when there are several rows.) ``product`` is C-contiguous."""
+    groups, rows = product.shape[:2]
+    row_stride, tap_stride, item = product.strides[1:]
+    strides = [tap_stride * _size(KERNEL[axis + 1:]) + step
+               for axis, step in enumerate(_tap_strides(padded, item))]
+    return _strided(product, 0, (groups, rows, *KERNEL, length),
+                    (product.strides[0], row_stride, *strides, item))
+
+
+def _rotated_transposed(w):
+    """rot180(w) with its channel axes swapped, ``(g, C_in/g * taps, C_out/g)``:
+    kernel[g, (c', j), o'] = w[g C_out/g + o', c', k-1-j]."""
+    kernel = w.reshape(GROUPS, OUT_PER_GROUP, IN_PER_GROUP, len(TAPS))[..., ::-1]
+    return kernel.transpose(0, 2, 3, 1).reshape(GROUPS, IN_PER_GROUP * len(TAPS), OUT_PER_GROUP)
+
+
+def backward(dy, x, w):
+    """Gradients (dx, dw, db) of any loss L, given dy = dL/dO, the input x and weights w."""
+    _check_input(x)
+    _check("w", w, WEIGHT_SHAPE, x.dtype)
+    batch, spatial = x.shape[0], x.shape[2:]
+    out_size = output_size(spatial)
+    _check("dy", dy, (batch, OUT_CHANNELS, *out_size), x.dtype)
+    if not np.isfinite(w).all():
+        return _backward_columns(dy, x, w)  # the shifted multiply would pair w with zeros
+
+    grid = _grid_shape(spatial)
+    reach, image = _grid_offsets(grid)[-1], _size(grid)
+    # output i's window starts at q(i), the grid position of i (stride 1); dy[i] lands at
+    # q(i) + off_max: dy fills the front of each image's grid counted from off_max on
+    dy_inside = tuple(slice(0, m) for m in out_size)
+    entries = (2 * IN_CHANNELS + OUT_CHANNELS) * image  # per image: grids of x, dy and dX
+    size = _chunk_size(batch, entries, x.itemsize)
+    taken = {}
+    x_grid = _take("x_grid", (IN_CHANNELS, size * image + reach), x.dtype, taken)
+    dy_grid = _take("dy_grid", (OUT_CHANNELS, size * image + reach), x.dtype, taken)
+    dx_grid = _take("dx_grid", (IN_CHANNELS, size * image), x.dtype, taken)
+    dx = np.empty(x.shape, x.dtype)
+    # dW, then db (the multiply by a row of ones after x's columns: see _shifted_products)
+    dw = np.zeros((GROUPS, OUT_PER_GROUP, IN_PER_GROUP * len(TAPS) + 1), x.dtype)
+    kernel = _rotated_transposed(w)
+    # one block's product and x's columns (no wider than a chunk)
+    width = min(_block_width(IN_CHANNELS * len(TAPS), OUT_PER_GROUP, reach, x.itemsize),
+                size * image)
+    blocks = (_take("product", (IN_CHANNELS * len(TAPS), width + reach), x.dtype, taken),
+              _take("cols", (IN_CHANNELS * len(TAPS) + GROUPS, width), x.dtype, taken))
+    # an image's grid positions up to the last output's window start (dW reads no further)
+    starts = 1 + sum((m - 1) * _size(grid[axis + 1:]) for axis, m in enumerate(out_size))
+    inside = tuple(slice(lo, lo + n) for n, (lo, _) in zip(spatial, PADDING))
+    layout = (size, grid, reach)
+    for start in range(0, batch, size):
+        part = slice(start, min(start + size, batch))
+        count = part.stop - start
+        columns = count * image
+        rows = _on_grid(dy[part], dy_inside, dy_grid, layout, reach)
+        rows = rows.reshape(GROUPS, OUT_PER_GROUP, -1)
+        source = _on_grid(x[part], inside, x_grid, layout).reshape(GROUPS, IN_PER_GROUP, -1)
+
+        # dX, the full convolution of dy with w (rot180(w)_j^T @ G read at q + off_j), and dW,
+        # G[:, off_max + q] @ x's columns Xp[c', off_j + q]^T, per block of grid columns
+        total = _shifted_products(kernel, rows, source, (columns, columns - image + starts),
+                                  grid, dx_grid, blocks, dw)
+        total = total.reshape(IN_CHANNELS, count, *grid)
+        dx[part] = _channels_first(total[(*ALL, *inside)])
+    _keep(taken)
+    db = dw[:, :, -1].reshape(OUT_CHANNELS)
+    dw = dw[:, :, :-1].reshape(WEIGHT_SHAPE)
+    if not np.isfinite(dw).all():
+        return _backward_columns(dy, x, w)  # maybe a margin zero of G times an inf in x
+    return dx, dw, db
+
+
 def forward(x, w, b=None):
     """O = b + cross-correlation of the padded x with w (stride, dilation, groups)."""
     _check_input(x)
@@ -247,8 +484,9 @@ def forward(x, w, b=None):
     return out
 
 
-def backward(dy, x, w):
-    """Gradients (dx, dw, db) of any loss L, given dy = dL/dO, the input x and weights w."""
+def _backward_columns(dy, x, w):
+    """(dx, dw, db) by im2col and col2im, whose products are exactly the layer's: the shift
+    strategy's fallback for non-finite values."""
     _check_input(x)
     _check("w", w, WEIGHT_SHAPE, x.dtype)
     batch, spatial = x.shape[0], x.shape[2:]
@@ -257,20 +495,13 @@ def backward(dy, x, w):
 
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, PADDING))
     x_columns = (IN_CHANNELS, len(TAPS), 1, *out_size)  # x's columns for one image
-    finite = bool(np.isfinite(w).all())  # else col2im: it multiplies w with no padding
-    dy_columns = (OUT_CHANNELS, len(TAPS), 1, *spatial)
-    image = max(_size(x_columns), _size(dy_columns) if finite else 0)
+    image = _size(x_columns)
     size = _chunk_size(batch, image, x.itemsize)
     taken = {}
     x_padded = _take("x_padded", (IN_CHANNELS, size, *padded), x.dtype, taken)
     columns = _take("cols", (size, image), x.dtype, taken)
     rows_buffer = _take("rows", (OUT_CHANNELS, size, *out_size), x.dtype, taken)
-    if finite:
-        dy_padded = _take("dy_padded", (OUT_CHANNELS, size, *_dy_padded(spatial)), x.dtype,
-                          taken)
-        product = _take("product", (IN_CHANNELS, size, *spatial), x.dtype, taken)
-    else:
-        dx_phases = _take("dx_phases", _phases_shape(size, padded), x.dtype, taken)
+    dx_phases = _take("dx_phases", _phases_shape(size, padded), x.dtype, taken)
     dx = np.empty(x.shape, x.dtype)
     dw = np.zeros((GROUPS, OUT_PER_GROUP, IN_PER_GROUP * len(TAPS)), x.dtype)
     for start in range(0, batch, size):
@@ -289,43 +520,9 @@ def backward(dy, x, w):
         dw += np.matmul(cols, rows.transpose(0, 2, 1)).transpose(0, 2, 1)
 
         # dX of the chunk, written as (C_in, n, *spatial); the column buffer is free again
-        if finite:
-            dx[part] = _channels_first(_input_gradient_transposed(
-                dy[part], w, spatial, columns, dy_padded, size, product))
-        else:
-            _input_gradient(rows, w, spatial, out_size, columns, dx_phases,
-                            _channels_first(dx[part]))
+        _input_gradient(rows, w, spatial, out_size, columns, dx_phases, _channels_first(dx[part]))
     _keep(taken)
     return dx, dw.reshape(WEIGHT_SHAPE), _bias_gradient(dy)
-
-
-def _dy_pads():
-    """dy is padded by (K-1-p_lo, K-1-p_hi) per axis for the full convolution."""
-    return tuple((d * (k - 1) - lo, d * (k - 1) - hi)
-                 for k, d, (lo, hi) in zip(KERNEL, DILATION, PADDING))
-
-
-def _dy_padded(spatial):
-    """The spatial shape of dy padded by :func:`_dy_pads` (m = n for stride 1)."""
-    return tuple(n + lo + hi for n, (lo, hi) in zip(output_size(spatial), _dy_pads()))
-
-
-def _input_gradient_transposed(dy, w, spatial, columns, dy_padded, images, product):
-    """dX = full convolution of dy with w (stride 1, so no zeros are inserted).
-
-    dy is padded by (K-1-p_lo, K-1-p_hi) and correlated with rot180(w) dilated by d, its
-    channel axes swapped: kernel[g, c', (o', j)] = w[g C_out/g + o', c', k-1-j].
-    """
-    unit = (1,) * RANK
-    padded = _pad(dy, _dy_pads(), dy_padded, images)
-    cols = _im2col(padded, tuple(spatial), unit, DILATION, columns)
-    cols = cols.reshape(GROUPS, OUT_PER_GROUP * len(TAPS), -1)
-    rotated = w[(*ALL, *(slice(None, None, -1),) * RANK)]
-    kernel = rotated.reshape(GROUPS, OUT_PER_GROUP, IN_PER_GROUP, len(TAPS))
-    kernel = kernel.transpose(0, 2, 1, 3).reshape(GROUPS, IN_PER_GROUP, -1)
-    result = _view(product, (GROUPS, IN_PER_GROUP, cols.shape[2]))
-    np.matmul(kernel, cols, out=result)
-    return result.reshape(IN_CHANNELS, -1, *spatial)
 
 
 def _phases_shape(images, padded):
