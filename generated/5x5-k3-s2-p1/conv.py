@@ -27,17 +27,30 @@ dW, db equal to the derived expressions (exact evaluation: fn at 4 points of ran
 in [-4096, 4096] (every product and sum exact in float64), each entry compared with the
 derived polynomial at the same point; a wrong gradient passes with probability <= 3.6e-15).
 
-Implementation (strategy "col2im"): im2col, on a chunk of whole images at a
-time. Every kernel tap j contributes
-one copy of the padded input into a column buffer, so the correlations become one matrix
-multiply per group. The padded input is held as its s^d phases (u = s*t + rho, one strided
-copy per phase), so that each tap's window s*i + d*j is a unit-stride slice of phase
-(d*j) mod s:
-    dW = sum over chunks of dy_g @ cols_g.T    (the columns only cover positions read by a
-         window: r is dropped), multiplied columns-first (operand order by shape)
-    dX = the adjoint of im2col: cols_g = w_g.T @ dy_g, then each tap's column is added back
-         at s*i + d*j. The strided write is the zero insertion of Gs, without building it;
-         the last r positions receive nothing.
+Implementation (strategy "phases": a stride above 1): the backward on the phases of the
+padded input, on a chunk of whole images at a time. Padded position u = s*t + rho is entry
+t of phase rho = u mod s; each phase of one image is a grid of ceil(n' / s) entries per
+axis, and a chunk's grids are flattened, channels first, to (C, n * P) (P = the entries of
+one grid; the x grids end with off_max zeros). Window position s*i + d*j is then entry
+i + (d*j) // s of phase (d*j) mod s: the flat position q + off_j, q that of i on the grid and
+off_j = sum over axes of ((d*j) // s) * (grid entries after that axis), a constant offset
+per tap. dy is placed on the grid at q (zeros elsewhere: G), and
+    dW  = G_g @ cols_g^T, cols[(c', j), q] = phase (d*j) mod s of x at [c', q + off_j]:
+          the taps of one phase form a regular grid of offsets, so one strided copy per
+          phase, then one multiply (columns-first)
+    dX  : cols_g = w_g^T @ G_g; phase rho of the padded dX at t is the sum over its taps
+          of cols[j] at t - off_j (one sum per phase over a strided view of the columns),
+          then the phases are interleaved into dx with the padding cropped off (one
+          strided copy per phase); the last r positions receive nothing
+Both run per block of grid positions, about PHASE_BLOCK_BYTES (4 MiB) of columns, which the
+multiplies and sums then read from the cache; in front of each row, a block's columns for
+dX keep the last off_max columns of the block before (zeros before the first), which the
+sums read back.
+Grid positions that are not outputs hold zeros in G, so dW also multiplies them with x,
+and dX multiplies them with w: when w holds an inf or NaN, or dW comes out non-finite (a
+zero of G times an inf in x), the call is redone by im2col and col2im, whose products are
+exactly the layer's. The forward pass is im2col's, read from the phases of x:
+    O = w_g @ cols_g, cols[(c', j), (n, i)] = Xp[n, c', s*i + d*j]
 
 Non-finite values (like PyTorch): dX[u] is the IEEE sum of exactly the products
 w[o, c', j] * dy[n, o, i] that the layer has for u (no product with padding), so an inf or
@@ -47,10 +60,10 @@ of dy and w with the zero padding of x, as im2col computes them.
 
 Memory: every returned array is new on each call: no result shares memory with another
 result, an input, or anything the module keeps.
-Within a call the batch is processed in chunks of whole images whose column buffer holds
-at most WORKSPACE_BYTES (32 MiB; one image per chunk when a single image needs more); the
-other scratch arrays (padded copies, dy with channels first, products) hold one chunk each,
-a fraction of that.
+Within a call the batch is processed in chunks of whole images whose grids (x, dy and dX)
+hold at most WORKSPACE_BYTES (32 MiB; one image per chunk when a single image needs more);
+the columns, stack or product of one block of grid positions (above) add at most 8 MiB
+per buffer.
 Between calls the module keeps at most CACHE_BYTES (64 MiB) of this scratch (never a
 result) for the next call, since fresh large arrays cost page faults; whatever exceeds it
 is freed when the call returns. A call takes the cached buffers for itself, so calls from
@@ -79,6 +92,7 @@ TAPS = tuple(np.ndindex(*KERNEL))  # kernel offsets j, row-major
 ALL = (slice(None), slice(None))  # the two leading axes, untouched by spatial slicing
 
 _scratch = {}  # role -> flat buffer kept for the next call (see the module docstring)
+_groups = {}  # phase grid shape -> the taps grouped by phase (_phase_groups)
 
 
 def output_size(spatial):
@@ -181,6 +195,188 @@ def _zeroed(entry, shape, layout):
     return out
 
 
+def _strided(base, offset, shape, strides):
+    """A read-only view of the C-contiguous ``base`` from ``offset`` entries into it, with
+    ``shape`` and byte ``strides`` (no copy): NumPy's ``as_strided`` at a fraction of its
+    per-call cost (which was 8-10% of the 28^2 k5 backward), and refused unless the view
+    lies inside ``base``."""
+    view = np.ndarray(shape, base.dtype, base, offset * base.itemsize, strides)
+    view.flags.writeable = False
+    return view
+
+
+def _on_grid(array, positions, entry, layout, offset=0):
+    """``array (N, C, *S)`` channels first on the flat grid held by the scratch ``entry``:
+    ``(C, images * P + tail)`` for ``layout`` = (images, grid, tail), P = the positions of
+    ``grid``; ``array[n, :, e]`` lands at image n's ``positions`` (one slice per axis) of the
+    grid that starts ``offset`` entries in (at most ``tail``).
+    The zeros elsewhere are written when the buffer takes this layout; a smaller chunk of
+    images is a view of the same layout."""
+    images, grid, tail = layout
+    count, channels = array.shape[:2]
+    flat = _zeroed(entry, (channels, images * _size(grid) + tail), (channels, layout))
+    planes = flat[:, offset:offset + count * _size(grid)].reshape(channels, count, *grid)
+    planes[(*ALL, *positions)] = _channels_first(array)
+    return flat
+
+
+PHASE_BLOCK_BYTES = 4 * 2**20  # x's columns (and dX's) per block of grid positions
+# One block per chunk of images instead (benchmarks/bench_strategies.py LAYER --set
+# PHASE_BLOCK_BYTES=1e12) took 1.29x (float64) / 1.16x (float32) the time on (16, 3, 64^2,
+# 16, k7 s2 p3), 0.94x / 1.07x on the stem (8, 3, 224^2, 64, k7 s2 p3), 0.97x / 0.94x on
+# (32, 16, 32^2, 32, k3 s2 p1); 1 MiB blocks took 1.14x on the stem in float64.
+
+
+def _phase_block(rows, itemsize):
+    """Grid positions per block of the phases backward: about PHASE_BLOCK_BYTES of columns
+    (``rows`` = C_in * taps rows), at least 256."""
+    return max(256, PHASE_BLOCK_BYTES // (rows * itemsize))
+
+
+def _phase_groups(grid):
+    """The taps grouped by phase: per phase rho that holds taps, (rho, taps, counts, offset,
+    steps). The taps j with (d*j) mod s = rho (flat indices into TAPS, in TAPS order) form a
+    regular grid, j_a = j0_a + m_a * s/gcd(d, s) for m_a < counts[a], and tap j reads phase
+    rho at q + off_j, off_j = offset + sum_a m_a * steps[a] (entries of the flat phase grid),
+    since (d*j_a) // s = (d*j0_a) // s + m_a * d/gcd(d, s). Computed once per grid shape."""
+    groups = _groups.get(grid)
+    if groups is None:
+        grid_steps = [_size(grid[axis + 1:]) for axis in range(RANK)]
+        tap_steps = [_size(KERNEL[axis + 1:]) for axis in range(RANK)]
+        groups = []
+        for phase in np.ndindex(*STRIDE):
+            per_axis = [[j for j in range(k) if (d * j) % s == rho]
+                        for k, d, s, rho in zip(KERNEL, DILATION, STRIDE, phase)]
+            if not all(per_axis):
+                continue  # no tap reads this phase
+            counts = tuple(len(js) for js in per_axis)
+            taps = [sum(js[m] * step for js, m, step in zip(per_axis, index, tap_steps))
+                    for index in np.ndindex(*counts)]
+            entry = [[(d * j) // s for j in js] for js, d, s in zip(per_axis, DILATION, STRIDE)]
+            offset = sum(starts[0] * step for starts, step in zip(entry, grid_steps))
+            steps = tuple((starts[1] - starts[0]) * step if len(starts) > 1 else 0
+                          for starts, step in zip(entry, grid_steps))
+            groups.append((phase, taps, counts, offset, steps))
+        _groups[grid] = groups
+    return groups
+
+
+def _windows(phase, group, width):
+    """view[c, m, q] = phase[c, q + off_m] for q < width, off_m = offset + sum_a m_a *
+    steps[a] (no copy): the windows that one ``group`` of :func:`_phase_groups` reads in its
+    phase, as one strided array. ``phase`` is C-contiguous."""
+    _, _, counts, offset, steps = group
+    item = phase.itemsize
+    return _strided(phase, offset, (phase.shape[0], *counts, width),
+                    (phase.strides[0], *(step * item for step in steps), item))
+
+
+def _read_back(columns, first, group, reach, width):
+    """view[c, m, t] = columns[c, first + m, reach + t - off_m] for t < width (no copy): the
+    columns of one ``group`` of taps (rows first, first + 1, ...), each read off_m entries
+    back; ``columns`` holds, in front of every row, the reach columns of the block before
+    (zeros before the first), which t < off_m reads. ``columns`` is C-contiguous."""
+    _, _, counts, offset, steps = group
+    item, row = columns.itemsize, columns.strides[1]
+    strides = [row * _size(counts[axis + 1:]) - step * item for axis, step in enumerate(steps)]
+    return _strided(columns, first * columns.shape[2] + reach - offset,
+                    (columns.shape[0], *counts, width), (columns.strides[0], *strides, item))
+
+
+def backward(dy, x, w):
+    """Gradients (dx, dw, db) of any loss L, given dy = dL/dO, the input x and weights w."""
+    _check_input(x)
+    _check("w", w, WEIGHT_SHAPE, x.dtype)
+    batch, spatial = x.shape[0], x.shape[2:]
+    out_size = output_size(spatial)
+    _check("dy", dy, (batch, OUT_CHANNELS, *out_size), x.dtype)
+    if not np.isfinite(w).all():
+        return _backward_columns(dy, x, w)  # the columns would pair w with the grid's zeros
+
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, PADDING))
+    grid = _phases_shape(1, padded)[RANK + 2:]  # one phase of one padded image
+    image = _size(grid)
+    groups = _phase_groups(grid)
+    # the taps in the order of their groups; reach = off_max
+    order = [tap for group in groups for tap in group[1]]
+    reach = max(offset + sum((count - 1) * step for count, step in zip(counts, steps))
+                for _, _, counts, offset, steps in groups)
+    phases = _size(STRIDE)
+    entries = (2 * phases * IN_CHANNELS + OUT_CHANNELS) * image  # per image: x, dX and dy
+    size = _chunk_size(batch, entries, x.itemsize)
+    layout = (size, grid, reach)
+    taken = {}
+    x_entries = {phase: _take(f"x_phase_{phase}", (IN_CHANNELS, size * image + reach),
+                              x.dtype, taken) for phase in np.ndindex(*STRIDE)}
+    dx_phases = _take("dx_phases", (*STRIDE, IN_CHANNELS, size * image), x.dtype, taken)
+    dy_grid = _take("dy_grid", (OUT_CHANNELS, size * image), x.dtype, taken)
+    # the columns of one block, rows (c', j) in group order, each after reach columns that
+    # hold the block before's last ones (see _read_back)
+    block = min(_phase_block(IN_CHANNELS * len(TAPS), x.itemsize), size * image)
+    shape = (IN_CHANNELS, len(TAPS), reach + block)
+    columns = _view(_take("tap_columns", shape, x.dtype, taken), shape)
+    firsts = [sum(len(group[1]) for group in groups[:index]) for index in range(len(groups))]
+    # per group, the sum's view of a whole block; a shorter block reads its front
+    read_backs = [_read_back(columns, first, group, reach, block)
+                  for first, group in zip(firsts, groups)]
+    dx = np.empty(x.shape, x.dtype)
+    dw = np.zeros((GROUPS, OUT_PER_GROUP, IN_PER_GROUP * len(TAPS)), x.dtype)
+    kernel = w.reshape(GROUPS, OUT_PER_GROUP, IN_PER_GROUP, len(TAPS))[..., order]
+    kernel = kernel.reshape(GROUPS, OUT_PER_GROUP, -1).transpose(0, 2, 1)
+    outputs = tuple(slice(0, m) for m in out_size)
+    tap_axes = tuple(range(1, 1 + RANK))
+    for start in range(0, batch, size):
+        part = slice(start, min(start + size, batch))
+        count = part.stop - start
+        width = count * image  # grid positions of the chunk: q = (n, t)
+        # dy at the grid position of each output i (t = i), zeros elsewhere: G
+        rows = _on_grid(dy[part], outputs, dy_grid, (size, grid, 0))
+        rows = rows[:, :width].reshape(GROUPS, OUT_PER_GROUP, width)
+
+        # x's phases: phase rho holds padded position s*t + rho at t
+        x_grid = {}
+        for phase, entry in x_entries.items():
+            entries, positions = _phase_entries(phase, spatial)
+            x_grid[phase] = _on_grid(x[part][(*ALL, *entries)], positions, entry, layout)
+
+        sums = _view(dx_phases, (*STRIDE, IN_CHANNELS, size * image))
+        windows = [_windows(x_grid[group[0]], group, width) for group in groups]
+        columns[:, :, :reach] = 0  # no block before the first
+        for begin in range(0, width, block):
+            span = min(block, width - begin)
+            part_rows = rows[:, :, begin:begin + span]
+            # dW: the window s*i + d*j is phase (d*j) mod s read at q + off_j, so the
+            # columns cols[(c', j), q] = phase[c', q + off_j] are one strided copy per group
+            cols = columns[:, :, reach:reach + span]
+            for first, group, view in zip(firsts, groups, windows):
+                taps = cols[:, first:first + len(group[1])]
+                taps.reshape(IN_CHANNELS, *group[2], span)[...] = view[..., begin:begin + span]
+            cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), span)
+            # few columns per group: the multiply runs faster with the columns as left operand
+            dw += np.matmul(cols, part_rows.transpose(0, 2, 1)).transpose(0, 2, 1)
+
+            # dX: cols = w^T @ G (the zeros of G give zero columns off the outputs); phase rho
+            # of the padded dX at t is the sum over its taps of cols[j] at t - off_j, one sum
+            # per group, reading back into the block before's last reach columns
+            np.matmul(kernel, part_rows, out=cols)
+            for group, view in zip(groups, read_backs):
+                np.add.reduce(view[..., :span], axis=tap_axes,
+                              out=sums[group[0]][:, begin:begin + span])
+            columns[:, :, :reach] = columns[:, :, span:span + reach]  # for the next block
+        target = _channels_first(dx[part])
+        for phase in np.ndindex(*STRIDE):
+            entries, positions = _phase_entries(phase, spatial)
+            if not any(group[0] == phase for group in groups):
+                sums[phase][:, :width] = 0  # no tap writes this phase
+            planes = sums[phase][:, :width].reshape(IN_CHANNELS, count, *grid)
+            target[(*ALL, *entries)] = planes[(*ALL, *positions)]
+    _keep(taken)
+    dw = dw.reshape(GROUPS, OUT_PER_GROUP, IN_PER_GROUP, len(TAPS))[..., np.argsort(order)]
+    if not np.isfinite(dw).all():
+        return _backward_columns(dy, x, w)  # maybe a zero of G times an inf in x
+    return dx, dw.reshape(WEIGHT_SHAPE), _bias_gradient(dy)
+
+
 def forward(x, w, b=None):
     """O = b + cross-correlation of the padded x with w (stride, dilation, groups)."""
     _check_input(x)
@@ -211,8 +407,9 @@ def forward(x, w, b=None):
     return out
 
 
-def backward(dy, x, w):
-    """Gradients (dx, dw, db) of any loss L, given dy = dL/dO, the input x and weights w."""
+def _backward_columns(dy, x, w):
+    """(dx, dw, db) by im2col and col2im, whose products are exactly the layer's: the phases
+    strategy's fallback for non-finite values."""
     _check_input(x)
     _check("w", w, WEIGHT_SHAPE, x.dtype)
     batch, spatial = x.shape[0], x.shape[2:]
