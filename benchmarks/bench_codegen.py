@@ -86,6 +86,11 @@ def generated_module(layer, directory, name="conv"):
     assert derivation.proven
     path = Path(directory) / f"{name}.py"
     path.write_text(source)
+    return imported(path)
+
+
+def imported(path):
+    """The module written at ``path``, imported under its file name."""
     loader = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(loader)
     loader.loader.exec_module(module)

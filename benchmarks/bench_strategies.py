@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import os
 import statistics
 import subprocess
@@ -43,7 +42,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_codegen import LAYERS, generated_module, problem, spec_of  # noqa: E402
+from benchmarks.bench_codegen import (  # noqa: E402
+    LAYERS,
+    generated_module,
+    imported,
+    problem,
+    spec_of,
+)
 from symconv.layers.conv import module as rules  # noqa: E402
 
 
@@ -105,10 +110,7 @@ def module_at(commit, layer_name, directory):
               "generated_module(LAYERS[sys.argv[1]], sys.argv[2], 'at_commit')")
     subprocess.run([sys.executable, "-c", script, layer_name, directory], cwd=tree, check=True,
                    env={**os.environ, "PYTHONPATH": str(tree)})
-    loader = importlib.util.spec_from_file_location("at_commit", Path(directory) / "at_commit.py")
-    module = importlib.util.module_from_spec(loader)
-    loader.loader.exec_module(module)
-    return module
+    return imported(Path(directory) / "at_commit.py")
 
 
 def one_call(module, dy, x, w):

@@ -13,6 +13,10 @@ from symconv.catalogue import from_arguments
 from symconv.layers.conv.layer import LAYER as CONV
 from symconv.render.artifacts import generate
 
+IM2COL_FORCED = {"SHIFT_GRID": 0, "PHASES_GRID": 0}
+"""Rule limits (symconv.layers.conv.module) that keep a spec on im2col, however the grid
+limits are tuned."""
+
 _FOLDER = Path(tempfile.mkdtemp(prefix="symconv-generated-"))
 _LOADED: dict = {}
 _BY_OPTIONS: dict = {}

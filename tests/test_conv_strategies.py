@@ -23,7 +23,7 @@ from symconv.layers.conv import module as conv_module
 from symconv.layers.conv.module import conv_strategy, shift_method
 from tests import loop_reference
 from tests.conftest import conv
-from tests.generated_modules import geometry, module_for, random_problem
+from tests.generated_modules import IM2COL_FORCED, geometry, module_for, random_problem
 
 STRATEGY_SPECS = {
     "pointwise-2d-groups": conv((5, 4), 1, cin=4, cout=6, groups=2, batch=3),
@@ -77,7 +77,6 @@ STRATEGY_SPECS = {
 FORCED = {"SHIFT_RANK": 3, "SHIFT_CHANNELS": 1, "SHIFT_GRID": float("inf"),
           "PHASES_GRID": float("inf")}
 STACK_FORCED = {"SHIFT_DW_COLUMNS": 0}  # the stack, whatever the width
-IM2COL_FORCED = {"SHIFT_GRID": 0, "PHASES_GRID": 0}  # im2col, whatever the grid limits
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-4}
 
 

@@ -21,6 +21,7 @@ from symconv.layers.conv.module import input_gradient_strategy
 from tests import loop_reference
 from tests.conftest import conv
 from tests.generated_modules import (
+    IM2COL_FORCED,
     geometry,
     module_from_arguments,
     random_problem,
@@ -181,7 +182,7 @@ def test_conv_backward_memory_is_bounded_and_released(cin, cout, stride, strateg
     most CACHE_BYTES."""
     spec = conv((32, 32), 3, stride, 1, cin=cin, cout=cout, batch=16)
     # transposed: im2col, whatever the shift strategy's limits (it would take this layer)
-    limits = {"SHIFT_GRID": 0} if strategy == "transposed" else {}
+    limits = IM2COL_FORCED if strategy == "transposed" else {}
     with mock.patch.multiple(conv_rules, **limits) if limits else contextlib.nullcontext():
         module, _ = conv_module_for(spec)
     assert f'strategy "{strategy}"' in module.__doc__

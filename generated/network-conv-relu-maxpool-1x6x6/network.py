@@ -179,6 +179,7 @@ TAPS = tuple(np.ndindex(*KERNEL))  # kernel offsets j, row-major
 ALL = (slice(None), slice(None))  # the two leading axes, untouched by spatial slicing
 
 _scratch = {}  # role -> flat buffer kept for the next call (see the module docstring)
+GRID_GAPS = (1, 1)  # zeros after each row of the backward's grid (_grid_shape)
 _offsets = {}  # padded shape -> the tap offsets on its flat grid (_grid_offsets)
 
 
@@ -341,18 +342,17 @@ def _grid_offsets(padded):
 
 
 def _grid_shape(spatial):
-    """An image's grid for the shifted views: each axis n + max(lo, hi) long, x at lo..lo+n-1,
-    so that one run of max(lo, hi) zeros is both the hi padding of a row (plane, image) and,
-    with the lo zeros that start the next one, its lo padding. Output i's window starts at
-    grid position i and reads up to hi past x's last entry: zeros of this row or of the next
-    one's front, never its entries. dy placed at off_max (d * (k - 1) along each axis) fills
-    at most its grid when min(lo, hi) <= d * (k - 1); otherwise the axis has lo + hi zeros.
+    """An image's grid for the shifted views: each axis n + GRID_GAPS long, x at lo..lo+n-1.
+    The gap is max(lo, hi), so that one run of zeros is both the hi padding of a row (plane,
+    image) and, with the lo zeros that start the next one, its lo padding. Output i's window
+    starts at grid position i and reads up to hi past x's last entry: zeros of this row or
+    of the next one's front, never its entries. dy placed at off_max (d * (k - 1) along each
+    axis) fills at most its grid when min(lo, hi) <= d * (k - 1); otherwise the gap is lo + hi.
     Against n + lo + hi per axis, fewer columns in every multiply and copy: 17^2 instead of
     18^2 for 16^2 inputs with padding 1: 0.85-0.95x the shift backward's time on (64, 64,
     16^2, 64), (32, 128, 28^2, 128), (4, 8, 16^3, 16) and the dilated (8, 8, 32^2, 8, k3 p2
     d2), both dtypes (benchmarks/bench_strategies.py LAYER --against 99e1707)."""
-    return tuple(n + (max(lo, hi) if min(lo, hi) <= d * (k - 1) else lo + hi)
-                 for n, (lo, hi), k, d in zip(spatial, PADDING, KERNEL, DILATION))
+    return tuple(n + gap for n, gap in zip(spatial, GRID_GAPS))
 
 
 def _tap_strides(padded, itemsize):

@@ -101,12 +101,18 @@ k7), 1.38x; 1.05x / 1.16x on (16, 64, 32^2, 64, k7), 1.51x. (It was 1.3, when th
 n + lo + hi per axis.)"""
 
 
+def grid_gaps(window: WindowSpec) -> tuple[int, ...]:
+    """Zeros after each row (plane, image) of the shift and planes strategies' grid, per axis:
+    max(lo, hi), one run serving as a row's hi padding and the next row's lo padding, where
+    dy placed at d(k-1) still fits the row (min(lo, hi) <= d(k-1)); lo + hi otherwise. Baked
+    into the module as ``GRID_GAPS`` (its ``_grid_shape``)."""
+    return tuple(max(lo, hi) if min(lo, hi) <= d * (k - 1) else lo + hi
+                 for (lo, hi), k, d in zip(window.padding, window.kernel, window.dilation))
+
+
 def _shift_grid(window: WindowSpec) -> tuple[int, ...]:
-    """The shift strategy's grid per image: n + max(lo, hi) per axis, the rows sharing their
-    zeros, or n + lo + hi where min(lo, hi) > d(k-1) (the generated ``_grid_shape``)."""
-    return tuple(n + (max(lo, hi) if min(lo, hi) <= d * (k - 1) else lo + hi)
-                 for n, (lo, hi), k, d in zip(window.input, window.padding, window.kernel,
-                                              window.dilation))
+    """The shift strategy's grid per image: n + :func:`grid_gaps` per axis."""
+    return tuple(n + gap for n, gap in zip(window.input, grid_gaps(window)))
 
 
 def _grid_ratio(spec: ConvSpec) -> float:
@@ -299,6 +305,7 @@ def module_context(spec: ConvSpec, derivation: Derivation[ConvSpec]) -> dict:
         "strided": any(s != 1 for s in w.stride),
         "dw_order": weight_gradient_order(spec),
         "shift_method": shift_method(spec),
+        "grid_gaps": repr(grid_gaps(w)),
         "proof_instance": (f"x {proven.input_shape} (input {axes_text(proven.window.input)}), "
                            f"w {proven.weight_shape}, dy {proven.output_shape}"),
     }
