@@ -40,10 +40,10 @@ elsewhere: G), and
                        also gives db = G @ 1 (a row of ones below the columns)
     dX (padded)[:, q] = sum_j (rot180(w)_j^T @ G)[:, q + off_j]     one multiply, one sum
 the second being the full convolution of dy with w. Both run per block of grid columns,
-each multiply under BLOCK_PRODUCTS (2^19) multiply-adds, which OpenBLAS keeps on one
-thread, when such blocks hold at least BLOCK_COLUMNS (512) columns, else in blocks of about
-BLOCK_BYTES (8 MiB) of product, so that the sum over the taps (of a strided view that
-reads each tap's rows at its offset) and dW's multiply read the block from the cache.
+each multiply under BLOCK_PRODUCTS (2^22) multiply-adds when such blocks hold at least
+BLOCK_COLUMNS (512) columns, at most (and else) about BLOCK_BYTES (8 MiB) of product, so
+that the sum over the taps (of a strided view that reads each tap's rows at its offset)
+and dW's multiply read the block from the cache.
 The reads of dX beyond the end of a row or image land on the zeros in front of the next
 one. The chunks of images are sized so that the grids of x, dy and dX together hold at
 most WORKSPACE_BYTES (below).
@@ -298,17 +298,20 @@ def _on_grid(array, positions, entry, layout, offset=0):
     return flat
 
 
-BLOCK_PRODUCTS = 2**19  # OpenBLAS runs a multiply of fewer multiply-adds on one thread
+BLOCK_PRODUCTS = 2**22  # multiply-adds per multiply of a block, when the products are thin
 BLOCK_COLUMNS = 512  # the fewest grid columns worth a block of such multiplies
-# Without such blocks (benchmarks/bench_strategies.py LAYER --set BLOCK_PRODUCTS=1e12: one
-# multiply per chunk of images, on two threads; =0: the stack's 8 MiB blocks), the backward
-# took 1.14x (float64) / 1.43x (float32) the time on (8, 1, 28^2, 8, k5), 1.63x / 2.98x on
-# (32, 3, 32^2, 16, k3 p1), and 1.14x / 1.28x on the dilated (8, 8, 32^2, 8, k3 p2 d2): on
-# such thin products, waking OpenBLAS's second thread, and its spin-waiting beside the
-# copies and sums that follow, cost more than the second core saves.
+# Few channels make thin products: blocks of at most BLOCK_PRODUCTS multiply-adds keep each
+# block's product, columns or stack in the cache for the sums and the second multiply.
+# Blocks of 2^19, which OpenBLAS keeps on one thread, took 1.11x / 1.09x the backward's time
+# (float64 / float32) on (8, 1, 28^2, 8, k5), 1.13x / 1.07x on (32, 3, 32^2, 16, k3 p1),
+# 1.15x / 1.07x on the dilated (8, 8, 32^2, 8, k3 p2 d2), 1.20x / 1.16x on (4, 8, 16^3, 16,
+# k3 p1) (benchmarks/bench_strategies.py LAYER --set BLOCK_PRODUCTS=524288; OpenBLAS 0.3.31
+# on a Zen 2, 2 threads). No blocks (=1e12: one multiply per chunk of images) took 1.36x /
+# 1.46x on (32, 3, 32^2, 16, k3 p1) and 1.25x / 1.23x on the dilated layer; 2^23 1.29x /
+# 1.30x on (32, 3, 32^2, 16, k3 p1), whose blocks then outgrow the cache.
 
 
-def _one_thread_width(products, extra=0):
+def _thin_block_width(products, extra=0):
     """Grid columns per block whose multiplies, ``products`` multiply-adds per column over
     the block and ``extra`` columns more, stay under BLOCK_PRODUCTS; 0 (no such blocks) when
     that is fewer than BLOCK_COLUMNS."""
@@ -316,18 +319,18 @@ def _one_thread_width(products, extra=0):
     return width if width >= BLOCK_COLUMNS else 0
 
 
-BLOCK_BYTES = 8 * 2**20  # product per block when its multiplies need two threads
+BLOCK_BYTES = 8 * 2**20  # product per block when even 512 columns exceed BLOCK_PRODUCTS
 
 
 def _block_width(rows, channels, reach, itemsize):
     """Grid columns per block of :func:`_shifted_products`, whose multiplies are ``rows`` x
     ``channels`` over the block and the off_max columns after it (dX) and ``rows + 1`` x
-    ``channels`` over the block (dW, with its row of ones): as many as keep both on one
-    thread (:func:`_one_thread_width`), else about BLOCK_BYTES of product (``rows`` rows);
-    at least four times the off_max columns each block adds."""
-    width = (_one_thread_width((rows + 1) * channels, reach)
-             or BLOCK_BYTES // (rows * itemsize))
-    return max(1, width, 4 * reach)
+    ``channels`` over the block (dW, with its row of ones): as many as keep both under
+    BLOCK_PRODUCTS (:func:`_thin_block_width`), at most (and else) about BLOCK_BYTES of
+    product (``rows`` rows); at least four times the off_max columns each block adds."""
+    most = BLOCK_BYTES // (rows * itemsize)
+    return max(1, min(_thin_block_width((rows + 1) * channels, reach) or most, most),
+               4 * reach)
 
 
 def _shifted_products(kernel, grid, source, spans, shape, out_entry, block_entries, dw):
