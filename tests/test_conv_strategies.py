@@ -68,6 +68,9 @@ STRATEGY_SPECS = {
     "shift-forced-stack-3d-dilation-groups": conv((5, 4, 5), 2, 1, ((1, 0), 1, (0, 2)), 2,
                                                  cin=4, cout=2, groups=2, batch=3),
     "shift-stack-wide-1d": conv((40,), 3, 1, 1, cin=24, cout=20, batch=2),
+    # 72 columns per group, but twice as many output channels: x's columns, not the stack
+    "shift-columns-more-outputs-groups-2d": conv((7, 6), 3, 1, 1, cin=16, cout=32, groups=2,
+                                                 batch=2),
     # padding beyond d(k-1) on both sides: rows keep their own zeros (no shared ones)
     "shift-forced-2d-wide-padding": conv((5, 4), 3, 1, ((3, 3), (1, 4)), cin=2, cout=3,
                                          batch=2),
@@ -76,7 +79,8 @@ STRATEGY_SPECS = {
 }
 FORCED = {"SHIFT_RANK": 3, "SHIFT_CHANNELS": 1, "SHIFT_GRID": float("inf"),
           "PHASES_GRID": float("inf")}
-STACK_FORCED = {"SHIFT_DW_COLUMNS": 0}  # the stack, whatever the width
+# the stack, whatever the shape
+STACK_FORCED = {"SHIFT_DW_COLUMNS": 0, "SHIFT_OUT_RATIO": float("inf")}
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-4}
 
 

@@ -42,11 +42,26 @@ def input_gradient_strategy(spec: ConvSpec) -> str:
 
 
 SHIFT_DW_COLUMNS = 64
-"""The shift strategy builds x's columns for dW when C_in/g * taps is at most this."""
+"""The shift strategy builds x's columns for dW when C_in/g * taps is at most this, ..."""
+
+SHIFT_OUT_RATIO = 2
+"""... or when C_out/g is at least this many times C_in/g: the stack copies taps * C_out/g rows
+per grid column, x's columns taps * C_in/g (and the product as many). The stack's time over
+the columns method's (``bench_strategies.py N,C_in,SPATIAL,C_out,k,s,p,d,groups --set
+SHIFT_OUT_RATIO=inf``; float64 / float32, OpenBLAS 0.3.31 on a Zen 2): C_in -> C_out 8 -> 32
+on 32^2, k3 p1, 1.59x / 1.37x; 16 -> 64 on 16^2 1.44x / 1.36x; 16 -> 32 on 32^2 1.24x /
+1.07x; 8 -> 16 on 32^2 1.15x / 1.00x, on 28^2 k5 p2 1.18x / 1.16x, on the 3-d (4, 8, 16^3,
+16) 0.91-1.08x / 0.96-1.07x over three runs (two identical modules measure 0.96x / 1.01x
+there: within the noise); 32 -> 64 on 16^2 1.07x / 0.99x; 64 -> 128 on 16^2 1.08x / 1.02x,
+on 1-d (16, 64, 1000, 128, k5 p2) 1.07x / 1.01x. With as many output channels as input
+channels the stack is faster: 0.83x / 0.78x on 8 -> 8 (32^2), 0.94x / 0.86x on 16 -> 16
+(16^2) (``--set SHIFT_DW_COLUMNS=200``: B the columns method). Which layers take the shift
+strategy at all does not depend on it (:func:`shift_suits`)."""
 
 
 def shift_method(spec: ConvSpec) -> str:
-    """How the shift strategy computes dW and dX: ``"columns"`` for few columns per group
+    """How the shift strategy computes dW and dX: ``"columns"`` for few columns per group,
+    or many more output channels than input channels (:data:`SHIFT_OUT_RATIO`)
     (dW from x's columns on the flat grid, one strided copy of all taps' views, then one
     multiply; dX by one multiply by all taps at once, then one sum over a strided view that
     reads each tap's rows at its offset), else
@@ -63,10 +78,13 @@ def shift_method(spec: ConvSpec) -> str:
 
     >>> from symconv.algebra.geometry import WindowSpec
     >>> line = WindowSpec((1000,), (5,), (1,), ((2, 2),), (1,))
-    >>> [shift_method(ConvSpec(line, cin, 64)) for cin in (3, 64)]
-    ['columns', 'stack']
+    >>> [shift_method(ConvSpec(line, cin, 64)) for cin in (3, 64, 32)]
+    ['columns', 'stack', 'columns']
     """
-    return "columns" if _columns(spec) <= SHIFT_DW_COLUMNS else "stack"
+    if (_columns(spec) <= SHIFT_DW_COLUMNS
+            or spec.group_out >= SHIFT_OUT_RATIO * spec.group_in):
+        return "columns"
+    return "stack"
 
 
 SHIFT_RANK = 1
@@ -136,9 +154,10 @@ def shift_suits(spec: ConvSpec) -> bool:
     :data:`SHIFT_GRID` times the output (every grid position is computed), and either few
     input columns per group (C_in/g * taps at most :data:`SHIFT_DW_COLUMNS`: dW from x's
     columns on the grid) or at least :data:`SHIFT_CHANNELS` input channels per group
-    (dW and dX from the stack of dy's shifted views) with at most :data:`SHIFT_RANK` spatial
-    axes, output rows at most :data:`SHIFT_ROW` long, or a grid at most
-    :data:`SHIFT_STACK_GRID` times the output.
+    (dW and dX from the stack of dy's shifted views, or from x's columns with many more
+    output channels: :func:`shift_method`) with at most :data:`SHIFT_RANK` spatial axes,
+    output rows at most :data:`SHIFT_ROW` long, or a grid at most :data:`SHIFT_STACK_GRID`
+    times the output.
 
     Measured with ``benchmarks/bench_strategies.py`` (OpenBLAS 0.3.31, 2 threads, the
     backward; im2col's time over the stack's, median per-round ratio over 11-15 interleaved
@@ -176,7 +195,7 @@ def shift_suits(spec: ConvSpec) -> bool:
     w = spec.window
     if any(s != 1 for s in w.stride) or _grid_ratio(spec) > SHIFT_GRID:
         return False
-    if shift_method(spec) == "columns":
+    if _columns(spec) <= SHIFT_DW_COLUMNS:
         return True
     return ((w.rank <= SHIFT_RANK or w.output[-1] <= SHIFT_ROW
              or _grid_ratio(spec) <= SHIFT_STACK_GRID)
