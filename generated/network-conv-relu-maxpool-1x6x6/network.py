@@ -181,6 +181,7 @@ ALL = (slice(None), slice(None))  # the two leading axes, untouched by spatial s
 _scratch = {}  # role -> flat buffer kept for the next call (see the module docstring)
 GRID_GAPS = (1, 1)  # zeros after each row of the backward's grid (_grid_shape)
 _offsets = {}  # padded shape -> the tap offsets on its flat grid (_grid_offsets)
+_geometries = {}  # input size -> the backward's sizes on its grid (_geometry)
 
 
 def output_size(spatial):
@@ -486,21 +487,40 @@ def _rotated_transposed(w):
     return kernel.transpose(0, 2, 3, 1).reshape(GROUPS, IN_PER_GROUP * len(TAPS), OUT_PER_GROUP)
 
 
+def _geometry(spatial):
+    """The backward's sizes for inputs of ``spatial`` size, computed once per size:
+
+        out_size   the output length per axis (:func:`output_size`)
+        grid       an image's grid (:func:`_grid_shape`)
+        reach      off_max, the last tap's offset on it (:func:`_grid_offsets`)
+        image      the positions of an image's grid
+        dy_inside  where dy lands on an image's grid counted from off_max: output i's window
+                   starts at q(i), the grid position of i (stride 1), and dy[i] lands at
+                   q(i) + off_max, so dy fills the front of the grid from there on
+        inside     where x lands: lo..lo+n-1 per axis
+        starts     an image's grid positions up to its last output's window start
+    """
+    geometry = _geometries.get(spatial)
+    if geometry is None:
+        out_size, grid = output_size(spatial), _grid_shape(spatial)
+        geometry = (out_size, grid, _grid_offsets(grid)[-1], _size(grid),
+                    tuple(slice(0, m) for m in out_size),
+                    tuple(slice(lo, lo + n) for n, (lo, _) in zip(spatial, PADDING)),
+                    1 + sum((m - 1) * _size(grid[axis + 1:]) for axis, m in enumerate(out_size)))
+        _geometries[spatial] = geometry
+    return geometry
+
+
 def backward(dy, x, w):
     """Gradients (dx, dw, db) of any loss L, given dy = dL/dO, the input x and weights w."""
     _check_input(x)
     _check("w", w, WEIGHT_SHAPE, x.dtype)
     batch, spatial = x.shape[0], x.shape[2:]
-    out_size = output_size(spatial)
+    out_size, grid, reach, image, dy_inside, inside, starts = _geometry(spatial)
     _check("dy", dy, (batch, OUT_CHANNELS, *out_size), x.dtype)
     if not np.isfinite(w).all():
         return _backward_columns(dy, x, w)  # the shifted multiply would pair w with zeros
 
-    grid = _grid_shape(spatial)
-    reach, image = _grid_offsets(grid)[-1], _size(grid)
-    # output i's window starts at q(i), the grid position of i (stride 1); dy[i] lands at
-    # q(i) + off_max: dy fills the front of each image's grid counted from off_max on
-    dy_inside = tuple(slice(0, m) for m in out_size)
     entries = (2 * IN_CHANNELS + OUT_CHANNELS) * image  # per image: grids of x, dy and dX
     size = _chunk_size(batch, entries, x.itemsize)
     taken = {}
@@ -516,9 +536,6 @@ def backward(dy, x, w):
                 size * image)
     blocks = (_take("product", (IN_CHANNELS * len(TAPS), width + reach), x.dtype, taken),
               _take("cols", (IN_CHANNELS * len(TAPS) + GROUPS, width), x.dtype, taken))
-    # an image's grid positions up to the last output's window start (dW reads no further)
-    starts = 1 + sum((m - 1) * _size(grid[axis + 1:]) for axis, m in enumerate(out_size))
-    inside = tuple(slice(lo, lo + n) for n, (lo, _) in zip(spatial, PADDING))
     layout = (size, grid, reach)
     for start in range(0, batch, size):
         part = slice(start, min(start + size, batch))
