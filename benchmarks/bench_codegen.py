@@ -7,8 +7,9 @@ What is compared: the generated ``backward(dy, x, w)`` (dx, dw, db) against
 ``torch.ops.aten.convolution_backward`` with the same three outputs — torch's backward only,
 no forward inside the timed step — and the generated ``forward(x, w, b)`` against
 ``torch.ops.aten.convolution``. Each implementation is timed in its own block (interleaving
-single torch and NumPy calls slows both on 2 cores); a round is one NumPy block and one torch
-block, each the median of ``--repeats`` calls after a warm-up call; the ratio of a round is
+single torch and NumPy calls slows both on 2 cores), after a pause of SETTLE_SECONDS (0.3 s)
+that lets the other side's idle threads stop spinning; a round is one NumPy block and one
+torch block, each the median of ``--repeats`` calls after a warm-up call; the ratio of a round is
 generated / torch, and the figure printed is the median over ``--rounds`` rounds, in wall
 time and in CPU time (``time.process_time``, both threads). Peak memory of one backward call
 on the ResNet layer is measured for both sides in fresh child processes (peak RSS above the
@@ -108,8 +109,20 @@ def problem(layer, dtype, seed=0):
     return x, w, b, dy
 
 
+SETTLE_SECONDS = 0.3
+"""The pause before every block, so that the other side's idle threads no longer spin when
+a block starts: right after a block of a generated module whose multiplies ran on two
+threads, OpenBLAS's idle threads spin for about 0.1-0.2 s and take a core from torch's. On
+the Zen 2, torch's backward of (32, 3, 32^2, 16, k3 p1) took 7.0 ms right after the
+module's block, 6.9 after a 0.01 s pause, 5.0 after 0.05 s and 2.9 after 0.2 s (3.1 after
+a block of the module with one-thread multiplies); the module after torch's block took the
+same 3.4 ms with or without a pause. (Runs 20-34 of results/codegen.txt had no pause.)"""
+
+
 def block(function, repeats):
-    """Median wall and CPU seconds of ``repeats`` calls after one warm-up call."""
+    """Median wall and CPU seconds of ``repeats`` calls after a pause (SETTLE_SECONDS) and
+    one warm-up call."""
+    time.sleep(SETTLE_SECONDS)
     function()
     wall, cpu = [], []
     for _ in range(repeats):

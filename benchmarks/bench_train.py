@@ -24,6 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_codegen import SETTLE_SECONDS  # noqa: E402
 from symconv.network import check, data  # noqa: E402
 from symconv.network.artifacts import verify  # noqa: E402
 from symconv.network.spec import DEFAULT_MODEL, parse_model  # noqa: E402
@@ -60,6 +61,7 @@ def torch_epoch(torch, model, optimiser, x, y, batch, seed=0):
 
 
 def median_time(function, repeats):
+    time.sleep(SETTLE_SECONDS)  # the other side's idle threads stop spinning
     function()   # warm-up
     times = []
     for _ in range(repeats):
