@@ -284,6 +284,23 @@ def test_stack_blocks(name, monkeypatch):
     _backward_matches_the_loops(module, spec, seed=10)
 
 
+def test_thin_blocks_stay_on_one_thread_when_wide_enough():
+    """A thin product's blocks hold at most ONE_THREAD_PRODUCTS multiply-adds per multiply
+    when that leaves at least BLOCK_COLUMNS columns, else at most BLOCK_PRODUCTS, else there
+    are no such blocks (0)."""
+    name = next(name for name in sorted(STRATEGY_SPECS) if _stacked(name))
+    with rules(name):
+        module = module_for(STRATEGY_SPECS[name])[0]
+    one, most, least = module.ONE_THREAD_PRODUCTS, module.BLOCK_PRODUCTS, module.BLOCK_COLUMNS
+    assert one < most
+    assert module._thin_block_width(200) == (one - 1) // 200
+    assert module._thin_block_width(200, extra=10) == (one - 1) // 200 - 10
+    too_narrow = one // least + 1  # one-thread blocks of fewer than BLOCK_COLUMNS columns
+    assert (one - 1) // too_narrow < least
+    assert module._thin_block_width(too_narrow) == (most - 1) // too_narrow
+    assert module._thin_block_width(most // least + 1) == 0
+
+
 def _backward_matches_the_loops(module, spec, seed, dtype=np.float64):
     """The backward of one random problem in ``dtype`` against the float64 loop reference."""
     x, w, _, dy = random_problem(spec, dtype, seed=seed)

@@ -126,10 +126,10 @@ elsewhere: G), and
                        also gives db = G @ 1 (a row of ones below the columns)
     dX (padded)[:, q] = sum_j (rot180(w)_j^T @ G)[:, q + off_j]     one multiply, one sum
 the second being the full convolution of dy with w. Both run per block of grid columns,
-each multiply under BLOCK_PRODUCTS (2^22) multiply-adds when such blocks hold at least
-BLOCK_COLUMNS (512) columns, at most (and else) about BLOCK_BYTES (8 MiB) of product, so
-that the sum over the taps (of a strided view that reads each tap's rows at its offset)
-and dW's multiply read the block from the cache.
+each multiply under ONE_THREAD_PRODUCTS (2^19) multiply-adds, or BLOCK_PRODUCTS (2^22),
+when such blocks hold at least BLOCK_COLUMNS (512) columns, at most (and else) about
+BLOCK_BYTES (8 MiB) of product, so that the sum over the taps (of a strided view that
+reads each tap's rows at its offset) and dW's multiply read the block from the cache.
 The reads of dX beyond the end of a row or image land on the zeros in front of the next
 one. The chunks of images are sized so that the grids of x, dy and dX together hold at
 most WORKSPACE_BYTES (below).
@@ -385,35 +385,47 @@ def _on_grid(array, positions, entry, layout, offset=0):
     return flat
 
 
-BLOCK_PRODUCTS = 2**22  # multiply-adds per multiply of a block, when the products are thin
+ONE_THREAD_PRODUCTS = 2**19  # multiply-adds per multiply that OpenBLAS keeps on one thread
+BLOCK_PRODUCTS = 2**22  # multiply-adds per multiply of a block when 2^19 makes it too narrow
 BLOCK_COLUMNS = 512  # the fewest grid columns worth a block of such multiplies
-# Few channels make thin products: blocks of at most BLOCK_PRODUCTS multiply-adds keep each
-# block's product, columns or stack in the cache for the sums and the second multiply.
-# Blocks of 2^19, which OpenBLAS keeps on one thread, took 1.11x / 1.09x the backward's time
-# (float64 / float32) on (8, 1, 28^2, 8, k5), 1.13x / 1.07x on (32, 3, 32^2, 16, k3 p1),
-# 1.15x / 1.07x on the dilated (8, 8, 32^2, 8, k3 p2 d2), 1.20x / 1.16x on (4, 8, 16^3, 16,
-# k3 p1) (benchmarks/bench_strategies.py LAYER --set BLOCK_PRODUCTS=524288; OpenBLAS 0.3.31
-# on a Zen 2, 2 threads). No blocks (=1e12: one multiply per chunk of images) took 1.36x /
-# 1.46x on (32, 3, 32^2, 16, k3 p1) and 1.25x / 1.23x on the dilated layer; 2^23 1.29x /
-# 1.30x on (32, 3, 32^2, 16, k3 p1), whose blocks then outgrow the cache.
+# Few channels make thin products: blocks of a few multiply-adds keep each block's product,
+# columns or stack in the cache for the sums and the second multiply. Blocks of at most
+# ONE_THREAD_PRODUCTS run each multiply on one thread: handing a multiply this small to a
+# second thread costs more than it saves. On a Zen 4 (OpenBLAS 0.3.31, 2 threads), blocks
+# of BLOCK_PRODUCTS instead (the rule of 3d65dc8) took 1.35x-3.1x the backward's time on
+# (8, 1, 28^2, 8, k5) in float64 (two runs; in the slower one each two-thread multiply of
+# dX took about 0.4 ms instead of 0.06), 1.9x-3.9x in float32; 1.02x / 1.17x (float64 /
+# float32) on (32, 3, 32^2, 16, k3 p1), 1.11x / 1.23x on the dilated (8, 8, 32^2, 8, k3 p2
+# d2) (benchmarks/bench_strategies.py LAYER --set BLOCK_PRODUCTS=524288 at that commit).
+# On a Zen 2 they had measured the other way: 0.90x / 0.93x, 0.86x / 0.84x, 0.87x / 0.86x.
+# Where blocks of 2^19 would be narrower than BLOCK_COLUMNS, BLOCK_PRODUCTS bounds the
+# blocks: 2^19 (no blocks then) took 1.25x / 1.21x on the Zen 4 and 1.20x / 1.16x on the
+# Zen 2 on (4, 8, 16^3, 16, k3 p1). No blocks at all (=1e12: one multiply per chunk of
+# images) took 1.36x / 1.46x on (32, 3, 32^2, 16, k3 p1) and 1.25x / 1.23x on the dilated
+# layer on the Zen 2; 2^23 1.29x / 1.30x on (32, 3, 32^2, 16, k3 p1), whose blocks then
+# outgrow the cache.
 
 
 def _thin_block_width(products, extra=0):
     """Grid columns per block whose multiplies, ``products`` multiply-adds per column over
-    the block and ``extra`` columns more, stay under BLOCK_PRODUCTS; 0 (no such blocks) when
-    that is fewer than BLOCK_COLUMNS."""
-    width = (BLOCK_PRODUCTS - 1) // max(1, products) - extra
-    return width if width >= BLOCK_COLUMNS else 0
+    the block and ``extra`` columns more, stay under ONE_THREAD_PRODUCTS, or under
+    BLOCK_PRODUCTS when that leaves fewer than BLOCK_COLUMNS columns; 0 (no such blocks)
+    when even that does."""
+    for most in (ONE_THREAD_PRODUCTS, BLOCK_PRODUCTS):
+        width = (most - 1) // max(1, products) - extra
+        if width >= BLOCK_COLUMNS:
+            return width
+    return 0
 
 
-BLOCK_BYTES = 8 * 2**20  # product per block when even 512 columns exceed BLOCK_PRODUCTS
+BLOCK_BYTES = 8 * 2**20  # product per block when 512 columns exceed BLOCK_PRODUCTS
 
 
 def _block_width(rows, channels, reach, itemsize):
     """Grid columns per block of :func:`_shifted_products`, whose multiplies are ``rows`` x
     ``channels`` over the block and the off_max columns after it (dX) and ``rows + 1`` x
-    ``channels`` over the block (dW, with its row of ones): as many as keep both under
-    BLOCK_PRODUCTS (:func:`_thin_block_width`), at most (and else) about BLOCK_BYTES of
+    ``channels`` over the block (dW, with its row of ones): as many as keep both thin
+    (:func:`_thin_block_width`), at most (and else) about BLOCK_BYTES of
     product (``rows`` rows); at least four times the off_max columns each block adds."""
     most = BLOCK_BYTES // (rows * itemsize)
     return max(1, min(_thin_block_width((rows + 1) * channels, reach) or most, most),
