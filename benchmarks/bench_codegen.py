@@ -116,7 +116,7 @@ threads, OpenBLAS's idle threads spin for about 0.1-0.2 s and take a core from t
 the Zen 2, torch's backward of (32, 3, 32^2, 16, k3 p1) took 7.0 ms right after the
 module's block, 6.9 after a 0.01 s pause, 5.0 after 0.05 s and 2.9 after 0.2 s (3.1 after
 a block of the module with one-thread multiplies); the module after torch's block took the
-same 3.4 ms with or without a pause. (Runs 20-34 of results/codegen.txt had no pause.)"""
+same 3.4 ms with or without a pause. (Runs 1-34 of results/codegen.txt had no pause.)"""
 
 
 def block(function, repeats):
