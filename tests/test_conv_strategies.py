@@ -301,6 +301,21 @@ def test_thin_blocks_stay_on_one_thread_when_wide_enough():
     assert module._thin_block_width(most // least + 1) == 0
 
 
+def test_narrow_stacks_take_twice_the_bytes(monkeypatch):
+    """A stack block holds about STACK_BLOCK_BYTES of rows, or twice that when those would be
+    fewer than STACK_COLUMNS columns (products too wide for thin blocks)."""
+    name = next(name for name in sorted(STRATEGY_SPECS) if _stacked(name))
+    with rules(name):
+        module = module_for(STRATEGY_SPECS[name])[0]
+    monkeypatch.setattr(module, "BLOCK_COLUMNS", 10**9)  # no thin blocks
+    row = len(module.TAPS) * module.OUT_CHANNELS * 8  # float64 bytes per column
+    columns = module.STACK_COLUMNS
+    monkeypatch.setattr(module, "STACK_BLOCK_BYTES", row * columns)
+    assert module._stack_block(8) == columns
+    monkeypatch.setattr(module, "STACK_BLOCK_BYTES", row * (columns - 1))
+    assert module._stack_block(8) == 2 * (columns - 1)
+
+
 def _backward_matches_the_loops(module, spec, seed, dtype=np.float64):
     """The backward of one random problem in ``dtype`` against the float64 loop reference."""
     x, w, _, dy = random_problem(spec, dtype, seed=seed)
