@@ -312,6 +312,9 @@ BLOCK_COLUMNS = 512  # the fewest grid columns worth a block of such multiplies
 # float32) on (32, 3, 32^2, 16, k3 p1), 1.11x / 1.23x on the dilated (8, 8, 32^2, 8, k3 p2
 # d2) (benchmarks/bench_strategies.py LAYER --set BLOCK_PRODUCTS=524288 at that commit).
 # On a Zen 2 they had measured the other way: 0.90x / 0.93x, 0.86x / 0.84x, 0.87x / 0.86x.
+# On the Zen 4, ONE_THREAD_PRODUCTS = 2^20 took 1.57x / 1.63x, 2.23x / 2.98x, 1.52x / 1.73x
+# on those three layers, 2^18 1.06x / 1.09x, 1.10x / 1.25x, 1.13x / 1.21x (``--set
+# ONE_THREAD_PRODUCTS=1048576``, ``=262144``).
 # Where blocks of 2^19 would be narrower than BLOCK_COLUMNS, BLOCK_PRODUCTS bounds the
 # blocks: 2^19 (no blocks then) took 1.25x / 1.21x on the Zen 4 and 1.20x / 1.16x on the
 # Zen 2 on (4, 8, 16^3, 16, k3 p1). No blocks at all (=1e12: one multiply per chunk of
