@@ -284,13 +284,18 @@ def test_stack_blocks(name, monkeypatch):
     _backward_matches_the_loops(module, spec, seed=10)
 
 
+def _first_stacked_module():
+    """The module of the first spec (by name) on the shift strategy's stack."""
+    name = next(name for name in sorted(STRATEGY_SPECS) if _stacked(name))
+    with rules(name):
+        return module_for(STRATEGY_SPECS[name])[0]
+
+
 def test_thin_blocks_stay_on_one_thread_when_wide_enough():
     """A thin product's blocks hold at most ONE_THREAD_PRODUCTS multiply-adds per multiply
     when that leaves at least BLOCK_COLUMNS columns, else at most BLOCK_PRODUCTS, else there
     are no such blocks (0)."""
-    name = next(name for name in sorted(STRATEGY_SPECS) if _stacked(name))
-    with rules(name):
-        module = module_for(STRATEGY_SPECS[name])[0]
+    module = _first_stacked_module()
     one, most, least = module.ONE_THREAD_PRODUCTS, module.BLOCK_PRODUCTS, module.BLOCK_COLUMNS
     assert one < most
     assert module._thin_block_width(200) == (one - 1) // 200
@@ -304,9 +309,7 @@ def test_thin_blocks_stay_on_one_thread_when_wide_enough():
 def test_narrow_stacks_take_twice_the_bytes(monkeypatch):
     """A stack block holds about STACK_BLOCK_BYTES of rows, or twice that when those would be
     fewer than STACK_COLUMNS columns (products too wide for thin blocks)."""
-    name = next(name for name in sorted(STRATEGY_SPECS) if _stacked(name))
-    with rules(name):
-        module = module_for(STRATEGY_SPECS[name])[0]
+    module = _first_stacked_module()
     monkeypatch.setattr(module, "BLOCK_COLUMNS", 10**9)  # no thin blocks
     row = len(module.TAPS) * module.OUT_CHANNELS * 8  # float64 bytes per column
     columns = module.STACK_COLUMNS

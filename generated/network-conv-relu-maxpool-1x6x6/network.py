@@ -428,8 +428,8 @@ def _block_width(rows, channels, reach, itemsize):
     """Grid columns per block of :func:`_shifted_products`, whose multiplies are ``rows`` x
     ``channels`` over the block and the off_max columns after it (dX) and ``rows + 1`` x
     ``channels`` over the block (dW, with its row of ones): as many as keep both thin
-    (:func:`_thin_block_width`), at most (and else) about BLOCK_BYTES of
-    product (``rows`` rows); at least four times the off_max columns each block adds."""
+    (:func:`_thin_block_width`), at most (and else) about BLOCK_BYTES of product (``rows``
+    rows); at least four times the off_max columns each block adds."""
     most = BLOCK_BYTES // (rows * itemsize)
     return max(1, min(_thin_block_width((rows + 1) * channels, reach) or most, most),
                4 * reach)
