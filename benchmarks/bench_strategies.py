@@ -19,8 +19,9 @@ tree taken with ``git archive``, the module written by its own bench_codegen), e
 
 The machine's speed drifts by up to 2x within minutes, which swamps a 10% difference between
 two runs of bench_codegen. Here each round times one call of A, then one of B (after one
-untimed call each, the same arrays), and the figure is the median over the rounds of the
-per-round ratio B/A, with its smallest and largest value: both sides see the same drift.
+untimed call each, the same arrays; B goes first in every other round, so neither side
+always follows the other), and the figure is the median over the rounds of the per-round
+ratio B/A, with its smallest and largest value: both sides see the same drift.
 Both modules' results are checked against each other first.
 """
 
@@ -158,8 +159,9 @@ def main(argv=None):
         for got, want in zip(second.backward(dy, x, w), first.backward(dy, x, w)):
             assert np.abs(got - want).max() <= tolerance * max(1.0, np.abs(want).max())
         times = {"A": [], "B": []}
-        for _ in range(options.rounds):
-            for name, module in (("A", first), ("B", second)):
+        for round_ in range(options.rounds):
+            sides = (("A", first), ("B", second))
+            for name, module in sides if round_ % 2 == 0 else sides[::-1]:
                 module.backward(dy, x, w)
                 times[name].append(one_call(module, dy, x, w))
         ratios = [b / a for a, b in zip(times["A"], times["B"])]

@@ -274,14 +274,18 @@ def _stacked(name):
 
 
 @pytest.mark.parametrize("name", [name for name in sorted(STRATEGY_SPECS) if _stacked(name)])
-def test_stack_blocks(name, monkeypatch):
+@pytest.mark.parametrize("source_first", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_stack_blocks(name, source_first, dtype, monkeypatch):
     """dX and dW from stacks of 3 grid columns (the last one shorter), so that the shifted
-    views of every block start and end inside rows and images."""
+    views of every block start and end inside rows and images, with dW's multiply in either
+    operand order (x's grid first, or the stack first) whatever the dtype."""
     spec = STRATEGY_SPECS[name]
     with rules(name):
         module = module_for(spec)[0]
     monkeypatch.setattr(module, "_stack_block", lambda *_: 3)
-    _backward_matches_the_loops(module, spec, seed=10)
+    monkeypatch.setattr(module, "SOURCE_FIRST_ITEMSIZE", 1 if source_first else 16)
+    _backward_matches_the_loops(module, spec, 10, dtype)
 
 
 def _first_stacked_module():
