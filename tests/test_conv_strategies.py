@@ -391,16 +391,30 @@ def test_plane_blocks(name, monkeypatch):
         _assert_matches_the_loops(module, spec, seed, batch=3)
 
 
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_phases_rows_first(dtype):
+    """The phases strategy with dW's multiply rows-first (DW_COLUMNS_FIRST lowered below the
+    layer's 18 columns), with groups, dilation and asymmetric padding."""
+    spec = conv((13, 11), 3, 2, ((1, 0), (2, 1)), dilation=(1, 2), cin=4, cout=6, groups=2,
+                batch=2)
+    with mock.patch.object(conv_module, "DW_COLUMNS_FIRST", 4):
+        assert conv_strategy(spec) == "phases"
+        assert conv_module.weight_gradient_order(spec) == "rows-first"
+        module = module_for(spec)[0]
+    assert "one multiply (rows-first)" in module.__doc__
+    _backward_matches_the_loops(module, spec, 17, dtype)
+
 def test_both_weight_gradient_orders_are_exercised():
     from symconv.layers.conv.module import weight_gradient_order
     orders = {weight_gradient_order(spec) for spec in STRATEGY_SPECS.values()}
-    orders.add(weight_gradient_order(conv((6, 6), 3, 2, 1, cin=8, cout=3, batch=2)))
+    orders.add(weight_gradient_order(conv((6, 6), 3, 2, 1, cin=32, cout=3, batch=2)))
     assert orders == {"columns-first", "rows-first"}
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_rows_first_weight_gradient_matches_the_loops(dtype):
-    spec = conv((7, 6), 3, (2, 1), ((1, 0), (2, 1)), cin=8, cout=3, batch=2)
+    spec = conv((7, 6), 3, (2, 1), ((1, 0), (2, 1)), cin=32, cout=3, batch=2)
     with mock.patch.multiple(conv_module, **IM2COL_FORCED):  # dW's order is im2col's
         module, _ = module_for(spec)
     assert "multiplied rows-first" in module.__doc__

@@ -353,7 +353,7 @@ def backward(dy, x, w):
                 taps = cols[:, first:first + len(group[1])]
                 taps.reshape(IN_CHANNELS, *group[2], span)[...] = view[..., begin:begin + span]
             cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), span)
-            # few columns per group: the multiply runs faster with the columns as left operand
+            # a few hundred columns per group at most: the multiply runs faster with them first
             dw += np.matmul(cols, part_rows.transpose(0, 2, 1)).transpose(0, 2, 1)
 
             # dX: cols = w^T @ G (the zeros of G give zero columns off the outputs); phase rho
@@ -439,7 +439,7 @@ def _backward_columns(dy, x, w):
         # columns hold exactly the positions s*i + d*j that windows read, so r is dropped
         cols = _im2col_phases(_pad_phases(x[part], x_padded, size), out_size, columns)
         cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), -1)
-        # few columns per group: the multiply runs faster with the columns as left operand
+        # a few hundred columns per group at most: the multiply runs faster with them first
         dw += np.matmul(cols, rows.transpose(0, 2, 1)).transpose(0, 2, 1)
 
         # dX of the chunk, written as (C_in, n, *spatial); the column buffer is free again

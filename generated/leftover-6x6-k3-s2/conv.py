@@ -241,7 +241,7 @@ def backward(dy, x, w):
         # columns hold exactly the positions s*i + d*j that windows read, so r is dropped
         cols = _im2col_phases(_pad_phases(x[part], x_padded, size), out_size, columns)
         cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), -1)
-        # few columns per group: the multiply runs faster with the columns as left operand
+        # a few hundred columns per group at most: the multiply runs faster with them first
         dw += np.matmul(cols, rows.transpose(0, 2, 1)).transpose(0, 2, 1)
 
         # dX of the chunk, written as (C_in, n, *spatial); the column buffer is free again

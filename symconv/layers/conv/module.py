@@ -271,14 +271,23 @@ def conv_strategy(spec: ConvSpec) -> str:
     return input_gradient_strategy(spec)
 
 
-DW_COLUMNS_FIRST = 64
-"""dW as ``(cols @ dy^T)^T`` when a group's column count C_in/g * taps is at most this."""
+DW_COLUMNS_FIRST = 256
+"""dW as ``(cols @ dy^T)^T`` when a group's column count C_in/g * taps is at most this.
+
+Measured (OpenBLAS, 2 threads): columns-first 1.4-1.6x faster on a 16 x 27 product over
+32,768 positions (Zen 2). On a Zen 4 (OpenBLAS 0.3.31), the whole backward with the columns
+first instead of the rows (``benchmarks/bench_strategies.py LAYER --set
+DW_COLUMNS_FIRST=100000``, time ratio, float64 / float32): (8, 3, 224^2, 64, k7 s2 p3), 147
+columns, 0.94 / 0.90; (16, 3, 64^2, 16, k7 s2 p3), 147 columns, 0.98 / 0.93; (32, 16, 32^2,
+32, k3 s2 p1), 144 columns, 1.01 / 0.94; (4, 8, 16^3, 16, k3 p1), 216 columns, 1.01 / 0.86.
+Beyond a few hundred columns the double kernels favour the rows first (the product alone, 32
+x 576 over 4,000 positions: columns-first 1.19x the time in float64, 0.63x in float32)."""
 
 
 def weight_gradient_order(spec: ConvSpec) -> str:
     """Operand order of dW's multiply, by shape: ``"columns-first"`` (``cols @ dy^T``,
-    transposed back) for few columns per group — measured 1.4-1.6x faster on a 16 x 27
-    product over 32,768 positions — else ``"rows-first"`` (``dy @ cols^T``)."""
+    transposed back) for at most :data:`DW_COLUMNS_FIRST` columns per group, else
+    ``"rows-first"`` (``dy @ cols^T``)."""
     return "columns-first" if _columns(spec) <= DW_COLUMNS_FIRST else "rows-first"
 
 
