@@ -323,6 +323,20 @@ def test_narrow_stacks_take_twice_the_bytes(monkeypatch):
     assert module._stack_block(8) == 2 * (columns - 1)
 
 
+def test_wide_stacks_stop_at_the_most_columns(monkeypatch):
+    """A stack block holds at most STACK_MOST_COLUMNS columns, however many rows fit in
+    STACK_BLOCK_BYTES."""
+    module = _first_stacked_module()
+    monkeypatch.setattr(module, "BLOCK_COLUMNS", 10**9)  # no thin blocks
+    row = len(module.TAPS) * module.OUT_CHANNELS * 8  # float64 bytes per column
+    most = module.STACK_MOST_COLUMNS
+    assert most >= module.STACK_COLUMNS
+    monkeypatch.setattr(module, "STACK_BLOCK_BYTES", row * most)
+    assert module._stack_block(8) == most
+    monkeypatch.setattr(module, "STACK_BLOCK_BYTES", row * (3 * most))
+    assert module._stack_block(8) == most
+
+
 def _backward_matches_the_loops(module, spec, seed, dtype=np.float64):
     """The backward of one random problem in ``dtype`` against the float64 loop reference."""
     x, w, _, dy = random_problem(spec, dtype, seed=seed)
