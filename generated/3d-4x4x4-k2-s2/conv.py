@@ -38,7 +38,8 @@ off_j = sum over axes of ((d*j) // s) * (grid entries after that axis), a consta
 per tap. dy is placed on the grid at q (zeros elsewhere: G), and
     dW  = G_g @ cols_g^T, cols[(c', j), q] = phase (d*j) mod s of x at [c', q + off_j]:
           the taps of one phase form a regular grid of offsets, so one strided copy per
-          phase, then one multiply (columns-first)
+          phase, then one multiply (columns-first), which also gives
+          db = G @ 1 (a row of ones below the columns)
     dX  : cols_g = w_g^T @ G_g; phase rho of the padded dX at t is the sum over its taps
           of cols[j] at t - off_j (one sum per phase over a strided view of the columns),
           then the phases are interleaved into dx with the padding cropped off (one
@@ -314,14 +315,18 @@ def backward(dy, x, w):
     # the columns of one block, rows (c', j) in group order, each after reach columns that
     # hold the block before's last ones (see _read_back)
     block = min(_phase_block(IN_CHANNELS * len(TAPS), x.itemsize), size * image)
-    shape = (IN_CHANNELS, len(TAPS), reach + block)
-    columns = _view(_take("tap_columns", shape, x.dtype, taken), shape)
+    # then a row of ones, so that dW's multiply also gives db[o] = sum_q G[o, q] * 1 (G holds
+    # every entry of dy, and zeros)
+    shape = (IN_CHANNELS * len(TAPS) + 1, reach + block)
+    with_ones = _view(_take("tap_columns", shape, x.dtype, taken), shape)
+    with_ones[-1] = 1
+    columns = with_ones[:-1].reshape(IN_CHANNELS, len(TAPS), reach + block)
     firsts = [sum(len(group[1]) for group in groups[:index]) for index in range(len(groups))]
     # per group, the sum's view of a whole block; a shorter block reads its front
     read_backs = [_read_back(columns, first, group, reach, block)
                   for first, group in zip(firsts, groups)]
     dx = np.empty(x.shape, x.dtype)
-    dw = np.zeros((GROUPS, OUT_PER_GROUP, IN_PER_GROUP * len(TAPS)), x.dtype)
+    dw = np.zeros((GROUPS, OUT_PER_GROUP, IN_PER_GROUP * len(TAPS) + 1), x.dtype)  # then db
     kernel = w.reshape(GROUPS, OUT_PER_GROUP, IN_PER_GROUP, len(TAPS))[..., order]
     kernel = kernel.reshape(GROUPS, OUT_PER_GROUP, -1).transpose(0, 2, 1)
     outputs = tuple(slice(0, m) for m in out_size)
@@ -353,8 +358,9 @@ def backward(dy, x, w):
                 taps = cols[:, first:first + len(group[1])]
                 taps.reshape(IN_CHANNELS, *group[2], span)[...] = view[..., begin:begin + span]
             cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), span)
+            sources = with_ones[:, reach:reach + span].reshape(GROUPS, -1, span)  # and the ones
             # a few hundred columns per group at most: the multiply runs faster with them first
-            dw += np.matmul(cols, part_rows.transpose(0, 2, 1)).transpose(0, 2, 1)
+            dw += np.matmul(sources, part_rows.transpose(0, 2, 1)).transpose(0, 2, 1)
 
             # dX: cols = w^T @ G (the zeros of G give zero columns off the outputs); phase rho
             # of the padded dX at t is the sum over its taps of cols[j] at t - off_j, one sum
@@ -372,10 +378,12 @@ def backward(dy, x, w):
             planes = sums[phase][:, :width].reshape(IN_CHANNELS, count, *grid)
             target[(*ALL, *entries)] = planes[(*ALL, *positions)]
     _keep(taken)
+    db = dw[:, :, -1].reshape(OUT_CHANNELS)
+    dw = dw[:, :, :-1]
     dw = dw.reshape(GROUPS, OUT_PER_GROUP, IN_PER_GROUP, len(TAPS))[..., np.argsort(order)]
     if not np.isfinite(dw).all():
         return _backward_columns(dy, x, w)  # maybe a zero of G times an inf in x
-    return dx, dw.reshape(WEIGHT_SHAPE), _bias_gradient(dy)
+    return dx, dw.reshape(WEIGHT_SHAPE), db
 
 
 def forward(x, w, b=None):
