@@ -320,12 +320,12 @@ def backward(dy, x, w):
     with_ones = _view(_take("tap_columns", shape, x.dtype, taken), shape)
     with_ones[-1] = 1
     columns = with_ones[:-1].reshape(IN_CHANNELS, len(TAPS), reach + block)
+    dw = np.zeros((GROUPS, OUT_PER_GROUP, IN_PER_GROUP * len(TAPS) + 1), x.dtype)  # then db
     firsts = [sum(len(group[1]) for group in groups[:index]) for index in range(len(groups))]
     # per group, the sum's view of a whole block; a shorter block reads its front
     read_backs = [_read_back(columns, first, group, reach, block)
                   for first, group in zip(firsts, groups)]
     dx = np.empty(x.shape, x.dtype)
-    dw = np.zeros((GROUPS, OUT_PER_GROUP, IN_PER_GROUP * len(TAPS) + 1), x.dtype)  # then db
     kernel = w.reshape(GROUPS, OUT_PER_GROUP, IN_PER_GROUP, len(TAPS))[..., order]
     kernel = kernel.reshape(GROUPS, OUT_PER_GROUP, -1).transpose(0, 2, 1)
     outputs = tuple(slice(0, m) for m in out_size)
