@@ -419,6 +419,21 @@ def test_phases_rows_first(dtype):
     assert "one multiply (rows-first)" in module.__doc__
     _backward_matches_the_loops(module, spec, 17, dtype)
 
+@pytest.mark.parametrize("positions_limit", [0, 10**9], ids=["dy-first", "x-first"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_pointwise_weight_gradient_orders(positions_limit, dtype, monkeypatch):
+    """The pointwise strategy's dW in both operand orders (x first only in float32, for
+    images of at most COLUMNS_FIRST_POSITIONS positions and C_in/g >= C_out/g), with
+    groups; dW comes back contiguous either way."""
+    spec = conv((5, 3), 1, cin=6, cout=4, groups=2, batch=3)
+    assert conv_strategy(spec) == "pointwise"
+    module = module_for(spec)[0]
+    monkeypatch.setattr(module, "COLUMNS_FIRST_POSITIONS", positions_limit)
+    _backward_matches_the_loops(module, spec, 18, dtype)
+    x, w, _, dy = random_problem(spec, dtype, seed=19)
+    assert module.backward(dy, x, w)[1].flags.c_contiguous
+
+
 def test_both_weight_gradient_orders_are_exercised():
     from symconv.layers.conv.module import weight_gradient_order
     orders = {weight_gradient_order(spec) for spec in STRATEGY_SPECS.values()}
