@@ -1,7 +1,8 @@
 """The ``symconv`` command line (DESIGN §3), a thin layer on :mod:`symconv.api`.
 
 Exit codes: 0 success, 1 an identity failed (or ``regenerate --check`` found drift),
-2 bad input — always one line on stderr, never a traceback. Every file is rendered in memory
+2 bad input — always one line on stderr, never a traceback; 130 after Ctrl-C, 141 (silently)
+when the reader of standard output has gone. Every file is rendered in memory
 first and then written atomically, so a failure leaves no partial output.
 """
 
@@ -45,9 +46,11 @@ OPTION_GROUPS = [
 
 def ascii_integer(text: str) -> int:
     """An argparse type: a non-negative integer in ASCII digits only (no sign, ``_``, spaces)."""
-    if not (text.isascii() and text.isdigit()) or len(text) > 7:
+    if not (text.isascii() and text.isdigit()):
         raise argparse.ArgumentTypeError(f"expected a non-negative integer in ASCII digits, "
                                          f"got {text!r}")
+    if len(text) > 7:   # every count symconv takes is far below this
+        raise argparse.ArgumentTypeError(f"must be at most 9999999, got {text}")
     return int(text)
 
 
@@ -136,7 +139,8 @@ def add_network_commands(commands) -> None:
                                   "proven, its derivation document and proof.json")
     network.add_argument("--model", default=None, help=model_help)
     network.add_argument("--input", default=DEFAULT_INPUT,
-                         help=f"CxHxW of one example (default {DEFAULT_INPUT})")
+                         help=f"one example's shape, channels first: CxL, CxHxW or "
+                              f"CxDxHxW (default {DEFAULT_INPUT})")
     network.add_argument("-o", "--output", required=True, help="the folder to write into")
     train = commands.add_parser("train", help="train a network of proven kernels with SGD")
     train.add_argument("--model", default=None, help=model_help)
@@ -168,13 +172,45 @@ def main(argv: list[str] | None = None) -> int:
     except CompileError as error:
         print(f"symconv: error: {error}", file=sys.stderr)
         return 1
+    except BrokenPipeError:   # e.g. `symconv prove --json | head`: the reader has gone
+        _silence_stdout()
+        return 141
     except OSError as error:
         where = repr(error.filename) if error.filename is not None else "output"
         print(f"symconv: error: {where}: {error.strerror or error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:   # temporary files are already removed by write_atomically
-        print("symconv: interrupted", file=sys.stderr)
-        return 130
+        return _interrupted()
+    except SystemError as error:   # Ctrl-C inside a C extension (e.g. SymPy's gmpy) can
+        if _caused_by_interrupt(error):   # surface as "returned a result with an exception set"
+            return _interrupted()
+        raise
+
+
+def _interrupted() -> int:
+    print("symconv: interrupted", file=sys.stderr)
+    return 130
+
+
+def _caused_by_interrupt(error: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is in ``error``'s chain of causes and contexts."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the flush at exit does not fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):   # stdout without a file descriptor (a test's buffer)
+        pass
 
 
 def run() -> NoReturn:
@@ -186,6 +222,11 @@ def run() -> NoReturn:
     shutdown (exit status -2 instead of 130).
     """
     code = main()
+    try:
+        sys.stdout.flush()   # here, not at shutdown, so that a closed pipe is caught
+    except BrokenPipeError:
+        _silence_stdout()
+        code = 141
     if code == 130:
         sys.stdout.flush()
         sys.stderr.flush()

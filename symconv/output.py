@@ -100,8 +100,9 @@ def check_target(path: Path | str, option: str = "-o") -> Path:
 
 
 def named(error: OSError, path: Path) -> OSError:
-    """``error`` with ``path`` as its file name when it names none (e.g. a full disk)."""
-    if error.filename is None:
+    """``error`` with ``path`` as its file name when it names none (e.g. a full disk) or
+    names one of symconv's temporary files, which the user never asked for."""
+    if error.filename is None or os.path.basename(str(error.filename)).startswith(".symconv-"):
         error.filename = str(path)
     return error
 

@@ -113,3 +113,16 @@ def test_help_lists_the_registry_and_loads_no_sympy():
                              check=False)
     assert process.returncode == 0, process.stderr
     assert "--in-features" in process.stdout and "linear" in process.stdout
+
+
+def test_a_count_of_eight_digits_names_the_bound(capsys):
+    assert main(["prove", "--batch", "10000000"]) == 2
+    assert capsys.readouterr().err == ("symconv: error: --batch: must be at most 9999999, "
+                                       "got 10000000\n")
+
+
+@pytest.mark.parametrize("command", ["network", "train"])
+def test_folder_commands_refuse_standard_output(command, capsys):
+    assert main([command, "-o", "-"]) == 2
+    assert capsys.readouterr().err.startswith("symconv: error: -o: '-' (standard output) "
+                                              "does not apply")

@@ -62,6 +62,15 @@ def test_regenerate_check_lists_drift_and_writes_nothing(tmp_path, capsys):
     assert main(["regenerate", "--check", "--root", str(root)]) == 0
 
 
+def test_regenerate_check_without_the_folder_says_so(tmp_path, capsys):
+    """Outside the repository there is no generated/: one line, not a list of every file."""
+    root = tmp_path / "generated"
+    assert main(["regenerate", "--check", "--root", str(root)]) == 1
+    assert capsys.readouterr().out == (f"{root}: no such folder (`symconv regenerate --root "
+                                       f"{root}` writes it)\n")
+    assert not root.exists()
+
+
 def test_regenerate_removes_only_its_own_files(tmp_path, capsys):
     root = tmp_path / "generated"
     shutil.copytree(GENERATED, root, ignore=shutil.ignore_patterns("__pycache__"))

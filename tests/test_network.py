@@ -212,6 +212,8 @@ BAD_MODELS = [
     ("conv(2,k3)) relu", "`)`", "expected NAME"),
     ("relu maxpool(2) softmax-ce", "layer 2", "needs class scores"),
     ("", "--model", "empty"),
+    ("conv(2,k3) linear(1) softmax-ce", "layer 2 `softmax-ce`",
+     "its classes must be at least 2, got 1 (from the incoming shape (1,))"),
 ]
 
 
@@ -392,6 +394,10 @@ def test_network_command_writes_module_documents_and_proof(tmp_path, capsys):
     assert "\\section{The backward pass, from the loss down}" in (out / "derivation.tex") \
         .read_text()
     assert "chain checked" in capsys.readouterr().out
+    again = tmp_path / "again"
+    assert main(["network", "--model", SMALL, "--input", "1x6x6", "-o", str(again)]) == 0
+    for path in out.iterdir():   # byte-identical: no times or other run-dependent values
+        assert (again / path.name).read_bytes() == path.read_bytes(), path.name
 
 
 def test_verified_report_lists_every_layer_proof():

@@ -168,6 +168,57 @@ def test_ctrl_c_is_one_line_and_exit_130(tmp_path, capsys, monkeypatch):
     assert not list(tmp_path.iterdir())
 
 
+def test_ctrl_c_inside_a_c_extension_is_still_one_line(tmp_path, capsys, monkeypatch):
+    """A KeyboardInterrupt raised inside a C extension's call can reach Python as a
+    SystemError ("returned a result with an exception set") whose context is the interrupt:
+    still exit 130 and one line; any other SystemError is a bug and propagates."""
+    from symconv.commands import layer
+
+    def interrupted_inside(*_args, **_kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise SystemError("<built-in method __new__> returned a result with an "
+                              "exception set") from None
+
+    monkeypatch.setattr(layer.artifacts, "generate", interrupted_inside)
+    assert main(["codegen", *SMALL, "-o", str(tmp_path / "m.py")]) == 130
+    assert capsys.readouterr().err == "symconv: interrupted\n"
+
+    def broken(*_args, **_kwargs):
+        raise SystemError("a real one")
+
+    monkeypatch.setattr(layer.artifacts, "generate", broken)
+    with pytest.raises(SystemError, match="a real one"):
+        main(["codegen", *SMALL, "-o", str(tmp_path / "m.py")])
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_closed_pipe_is_silent_exit_141(capsys, monkeypatch):
+    """``symconv ... | head``: the reader went away; no message, exit 141 (128 + SIGPIPE),
+    not the bad-input code 2."""
+    from symconv.commands import layer
+
+    def closed(*_args, **_kwargs):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(layer.artifacts, "generate", closed)
+    assert main(["codegen", *SMALL, "-o", "-"]) == 141
+    assert capsys.readouterr().err == ""
+
+
+def test_an_error_never_names_a_temporary_file(tmp_path):
+    """An OSError on symconv's own temporary file names the user's target instead."""
+    from symconv.output import named
+
+    target = tmp_path / "d.tex"
+    error = named(OSError(30, "Read-only file system", str(tmp_path / ".symconv-ab12.tmp")),
+                  target)
+    assert error.filename == str(target)
+    error = named(OSError(13, "Permission denied", "/elsewhere/x.tex"), target)
+    assert error.filename == "/elsewhere/x.tex"
+
+
 def test_ctrl_c_during_a_write_leaves_nothing(tmp_path, capsys, monkeypatch):
     import os
 

@@ -13,7 +13,7 @@ from symconv.commands.targets import (
     layer_options,
 )
 from symconv.errors import SpecError
-from symconv.output import check_target, write_all_atomically
+from symconv.output import check_target, shown, write_all_atomically
 from symconv.render.compile import latex_tool, pdf_bytes
 
 
@@ -81,5 +81,5 @@ def command_latex_all_sizes(options) -> int:
     if options.pdf:
         files[output.with_suffix(".pdf")] = pdf_bytes(text)
     for path in write_all_atomically(files):
-        print(f"wrote {path}")
+        print(f"wrote {shown(str(path))}")
     return 0

@@ -51,6 +51,10 @@ def command_regenerate(options) -> int:
     if root.is_dir() and any(root.iterdir()) and not (root / MARKER).is_file():
         raise SpecError("--root", f"{root} is not empty and has no {MARKER}: not a golden "
                                   f"record, refusing to write into it")
+    if options.check and not root.is_dir():   # e.g. run outside the repository
+        print(f"{shown(str(root))}: no such folder (`symconv regenerate --root "
+              f"{shown(str(root))}` writes it)")
+        return 1
     expected = expected_files()
     found = drift(root, expected)
     foreign = [path for path in found["extra"] if not owned(path)]

@@ -20,7 +20,7 @@ from symconv.commands.targets import (
 )
 from symconv.engine import pipeline
 from symconv.errors import SpecError
-from symconv.output import check_target, write_all_atomically, write_atomically
+from symconv.output import check_target, shown, write_all_atomically, write_atomically
 from symconv.render import artifacts
 from symconv.render.compile import latex_tool, pdf_bytes
 from symconv.testing.verify import ModuleCheckError
@@ -50,7 +50,8 @@ def prove_report(derivation: pipeline.Derivation) -> str:
     verdict = (f"all {count} {noun} proven" if not failed and count > 1
                else f"the {noun} proven" if not failed else f"{failed} of {count} {noun} FAILED")
     methods = sorted({r.method for r in derivation.results})
-    lines.append(f"{verdict} in {total:.3f} s ({derivation.terms:,} forward terms; "
+    terms = "forward term" if derivation.terms == 1 else "forward terms"
+    lines.append(f"{verdict} in {total:.3f} s ({derivation.terms:,} {terms}; "
                  f"method: {'; '.join(methods)})")
     return "\n".join(lines)
 
@@ -87,7 +88,7 @@ def command_codegen(options) -> int:
         sys.stdout.flush()
         return 0
     path = write_atomically(output, source)
-    print(f"wrote {path}: {layer.signature}")
+    print(f"wrote {shown(str(path))}: {layer.signature}")
     print(f"identities proven exactly on input {tuple(derivation.spec.as_dict()['input_shape'])}")
     return 0
 
@@ -112,7 +113,7 @@ def command_latex(options) -> int:
         files = derivation.markdown_files(output.stem)
         targets = {output.with_name(name): files[name] for name in sorted(files)}
         for path in write_all_atomically(targets):
-            print(f"wrote {path}")
+            print(f"wrote {shown(str(path))}")
         return 0
     tex = derivation.latex()
     if options.output == STDOUT:
@@ -122,9 +123,9 @@ def command_latex(options) -> int:
     if options.pdf:   # the .tex and the .pdf: both new, or neither changed
         targets = {output: tex, output.with_suffix(".pdf"): pdf_bytes(tex)}
         for path in write_all_atomically(targets):
-            print(f"wrote {path}")
+            print(f"wrote {shown(str(path))}")
         return 0
-    print(f"wrote {write_atomically(output, tex)}")
+    print(f"wrote {shown(str(write_atomically(output, tex)))}")
     return 0
 
 

@@ -16,7 +16,7 @@ from symconv.network.artifacts import verify
 from symconv.network.document import files
 from symconv.network.spec import DEFAULT_MODEL, parse_model
 from symconv.network.train import Settings, train
-from symconv.output import check_target, write_all_atomically
+from symconv.output import check_target, shown, write_all_atomically
 
 BAR = 30
 
@@ -28,19 +28,28 @@ def write_all(folder: Path, contents: dict[str, str | bytes], option: str = "-o"
                                 option)
 
 
+def output_folder(output: str) -> Path:
+    """The folder ``-o`` names; '-' is refused: these commands write several files."""
+    if output == "-":
+        raise SpecError("-o", "'-' (standard output) does not apply: this command writes "
+                              "several files into a folder")
+    return Path(output)
+
+
 def network_command(model: str | None, input_shape: str, output: str) -> int:
     """Prove, check and write a network; print what was written."""
     spec = parse_model(DEFAULT_MODEL if model is None else model, input_shape)
+    folder = output_folder(output)
     start = time.perf_counter()
     verified = verify(spec)
     contents = files(verified)
-    written = write_all(Path(output), contents)
+    written = write_all(folder, contents)
     print(f"{spec.model}: {len(spec.layers)} layers, {spec.parameter_count:,} parameters; "
           f"every layer proven, chain checked ({time.perf_counter() - start:.1f} s)")
     print(f"  tiny instance: {verified.tiny.spec.model}")
     for result in verified.checks:
         print(f"  {result.line()}")
-    print(f"wrote {len(written)} files into {output}/: network.py, derivation.tex, "
+    print(f"wrote {len(written)} files into {shown(str(folder))}/: network.py, derivation.tex, "
           f"derivation.md, proof.json and each layer's derivation")
     return 0
 
@@ -70,13 +79,13 @@ def train_command(model: str | None, source: str, settings: Settings, output: st
                   as_json: bool) -> int:
     """Load the data, build the network for its input, train, report and write the files."""
     started = time.perf_counter()
+    folder = output_folder(output)
     dataset = data.load(source)
     shape = "x".join(map(str, dataset.input_shape))
     spec = parse_model(DEFAULT_MODEL if model is None else model, shape)
     if spec.classes < dataset.classes:
         raise SpecError("--model", f"ends in {spec.classes} classes but the data has "
                                    f"{dataset.classes}")
-    folder = Path(output)
     for name in ("params.npz", "learning-curves.svg", "confusion.svg", "network.py"):
         check_target(folder / name)   # refuse before any work
     proof_start = time.perf_counter()
@@ -114,5 +123,5 @@ def train_command(model: str | None, source: str, settings: Settings, output: st
               f"{result.test_accuracy:.2%} ({len(dataset.test_y)} held-out images)")
         print(f"time: proofs and chain check {proof_seconds:.1f} s, training "
               f"{result.seconds:.1f} s, total {total:.1f} s")
-        print(f"wrote {', '.join(str(path) for path in written)}")
+        print(f"wrote {', '.join(shown(str(path)) for path in written)}")
     return 0

@@ -45,6 +45,9 @@ LETTERS = {
 }
 _LETTER_OF = {"--kernel": "k", "--stride": "s", "--padding": "p", "--dilation": "d",
               "--groups": "g"}
+_INHERITED = {"--in-features": "its input features", "--classes": "its classes",
+              "--in-channels": "its input channels", "--input": "its input size"}
+"""What a layer takes from the shape before it, named in errors about those values."""
 
 
 @dataclass(frozen=True)
@@ -221,6 +224,9 @@ def _layer(index: int, text: str, kind: str, options: dict, shape: tuple[int, ..
         _, layer_spec = layer_and_spec(kind, options)
     except SpecError as error:
         letter = _LETTER_OF.get(error.parameter)
+        if error.parameter in _INHERITED:
+            raise _error(index, text, f"{_INHERITED[error.parameter]} {error.rule} (from "
+                                      f"the incoming shape {shape})") from None
         where = f" ({letter})" if letter else ""
         raise _error(index, text, f"{error.rule}{where}") from None
     if kind in ("conv", "maxpool", "avgpool"):

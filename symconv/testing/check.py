@@ -370,7 +370,9 @@ class Run:
         else:
             if not isinstance(value, (tuple, list)) or len(value) != len(outputs):
                 names = ", ".join(gradient_label(n).lower() for n in outputs)
-                raise BadReturn(f"fn returned {type(value).__name__}, expected a tuple "
+                what = (f"a {type(value).__name__} of {len(value)}"
+                        if isinstance(value, (tuple, list)) else type(value).__name__)
+                raise BadReturn(f"fn returned {what}, expected a tuple of {len(outputs)} "
                                 f"({names})")
             values = list(value)
         result = {}

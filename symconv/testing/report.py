@@ -8,6 +8,7 @@ polynomial the implementation computes, and the name of the mistake when it is a
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -48,7 +49,10 @@ def explain(result) -> str:
         if name in recovered:
             expected_terms, got_terms, how = recovered[name]
             lines.append(f"  expected: {show(run, expected_terms)}")
-            if got_terms is None:
+            if how == "non-finite":
+                lines.append(f"  got:      {mismatch.got!r}, not a finite number, where the "
+                             f"derived gradient is a polynomial of finite inputs")
+            elif got_terms is None:
                 lines.append("  got:      (polynomial not recovered: fn neither runs on "
                              "symbolic arrays nor is bilinear under one-hot probing)")
             else:
@@ -95,6 +99,9 @@ def recover_all(run) -> dict:
         flat = wanted[name][0]
         expected = expected_terms(run, name, flat, values)
         observed = float(run.got[number][name].flat[flat])
+        if not math.isfinite(observed):   # an inf or NaN has no terms to recover
+            found[name] = (expected, None, "non-finite")
+            continue
         if any(note.startswith(f"d{name} is not a fixed function") for note in
                run.result.notes):
             found[name] = (expected, None, "not a fixed function")
