@@ -217,6 +217,38 @@ def test_uneven_chunks_of_the_batch(named, monkeypatch):
         _assert_matches_the_loops(module, spec, seed, batch=5)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_other_input_sizes_find_no_stale_scratch(named, dtype):
+    """One module serves every input size its geometry accepts, and keeps its scratch
+    between calls: the spec's size, then one entry shorter and one longer per axis, and back,
+    in a row. Sizes n and n + 1 can share a padded or phase grid shape (ceil((n + p) / s)),
+    so a cached zero border must be keyed by the size, or the second call reads the first
+    one's entries where its zeros belong."""
+    _, spec, module = named
+    stride, padding, dilation, groups = geometry(spec)
+    spatial = spec.input_shape[2:]
+    rng = np.random.default_rng(21)
+    tolerance = TOLERANCE[dtype]
+    for delta in (0, -1, 1, 0):
+        size = tuple(n + delta for n in spatial)
+        if any(n + lo + hi < d * (k - 1) + 1 or n < 1 for n, (lo, hi), d, k in
+               zip(size, padding, dilation, spec.window.kernel)):
+            continue   # the geometry takes no window of this size
+        x = rng.standard_normal((spec.batch, spec.in_channels, *size)).astype(dtype)
+        w = rng.standard_normal(spec.weight_shape).astype(dtype)
+        b = rng.standard_normal(spec.out_channels).astype(dtype)
+        dy = rng.standard_normal((spec.batch, spec.out_channels,
+                                  *module.output_size(size))).astype(dtype)
+        wide = [a.astype(np.float64) for a in (x, w, b, dy)]
+        np.testing.assert_allclose(module.forward(x, w, b),
+                                   loop_reference.conv_forward(*wide[:3], *geometry(spec)),
+                                   rtol=tolerance, atol=tolerance, err_msg=f"{size}")
+        want = loop_reference.conv_backward(wide[3], wide[0], wide[1], *geometry(spec))
+        for got, expected in zip(module.backward(dy, x, w), want):
+            np.testing.assert_allclose(got, expected, rtol=tolerance, atol=tolerance,
+                                       err_msg=f"{size}")
+
+
 def _assert_matches_the_loops(module, spec, seed, batch):
     """forward and backward of one random float64 problem against the loop reference."""
     x, w, b, dy = random_problem(spec, np.float64, seed=seed, batch=batch)

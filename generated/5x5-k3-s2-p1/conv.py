@@ -188,7 +188,9 @@ def _view(entry, shape):
 def _zeroed(entry, shape, layout):
     """The front of a scratch buffer as an array of ``shape``, filled with zeros when the
     buffer last held another ``layout``: the callers write only the interior, so the zeros
-    around it are written once per layout."""
+    around it are written once per layout. ``layout`` must name everything that decides
+    where the interior lies (the input size, not only the buffer's shape: several input
+    sizes share one padded or phase shape)."""
     out = entry[0][: _size(shape)].reshape(shape)
     if entry[1] != layout:
         out.fill(0)
@@ -215,7 +217,8 @@ def _on_grid(array, positions, entry, layout, offset=0):
     images is a view of the same layout."""
     images, grid, tail = layout
     count, channels = array.shape[:2]
-    flat = _zeroed(entry, (channels, images * _size(grid) + tail), (channels, layout))
+    flat = _zeroed(entry, (channels, images * _size(grid) + tail),
+                   ("grid", channels, layout, positions, offset))
     planes = flat[:, offset:offset + count * _size(grid)].reshape(channels, count, *grid)
     planes[(*ALL, *positions)] = _channels_first(array)
     return flat
@@ -500,7 +503,7 @@ def _pad_phases(array, entry, images):
     spatial = array.shape[2:]
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, PADDING))
     shape = _phases_shape(images, padded)
-    phases = _zeroed(entry, shape, shape)
+    phases = _zeroed(entry, shape, ("phases", shape, spatial))
     phases = phases[(slice(None),) * (RANK + 1) + (slice(0, array.shape[0]),)]
     source = _channels_first(array)
     for phase in np.ndindex(*STRIDE):

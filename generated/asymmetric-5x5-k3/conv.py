@@ -173,7 +173,9 @@ def _view(entry, shape):
 def _zeroed(entry, shape, layout):
     """The front of a scratch buffer as an array of ``shape``, filled with zeros when the
     buffer last held another ``layout``: the callers write only the interior, so the zeros
-    around it are written once per layout."""
+    around it are written once per layout. ``layout`` must name everything that decides
+    where the interior lies (the input size, not only the buffer's shape: several input
+    sizes share one padded or phase shape)."""
     out = entry[0][: _size(shape)].reshape(shape)
     if entry[1] != layout:
         out.fill(0)
@@ -189,7 +191,7 @@ def _pad(array, pads, entry, images=None):
     spatial = array.shape[2:]
     shape = (array.shape[1], images or array.shape[0],
              *(n + lo + hi for n, (lo, hi) in zip(spatial, pads)))
-    out = _zeroed(entry, shape, shape)[:, : array.shape[0]]
+    out = _zeroed(entry, shape, ("pad", shape, spatial, pads))[:, : array.shape[0]]
     source, target = [], []
     for n, (lo, hi) in zip(spatial, pads):
         first, last = max(0, -lo), min(n, n + hi)  # input entries that land inside
