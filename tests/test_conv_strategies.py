@@ -208,6 +208,25 @@ def test_results_survive_a_second_call(named, workspace, monkeypatch):
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_results_are_c_contiguous(named, order):
+    """Like torch's: every result C-contiguous, also for Fortran-ordered inputs (the small
+    dW and db are never views of a larger scratch or a reversed view), and right."""
+    _, spec, module = named
+    x, w, b, dy = (np.asarray(a, order=order) for a in random_problem(spec, np.float64, 3))
+    results = (module.forward(x, w, b), *module.backward(dy, x, w))
+    for name, result in zip(("out", "dx", "dw", "db"), results):
+        assert result.flags.c_contiguous, (name, result.strides)
+    want = loop_reference.conv_backward(dy, x, w, *geometry(spec))
+    for got, expected in zip(results[1:], want):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    w = w.copy(order=order)
+    w.flat[0] = np.inf   # the fallback's results (im2col or tap by tap) as well
+    with np.errstate(invalid="ignore"):
+        for name, result in zip(("dx", "dw", "db"), module.backward(dy, x, w)):
+            assert result.flags.c_contiguous, ("fallback", name, result.strides)
+
+
 def test_uneven_chunks_of_the_batch(named, monkeypatch):
     """Chunks of 2 images over a batch of 5 (the last one smaller, a view of the scratch
     layout), twice in a row so that the second call reuses the cached scratch."""

@@ -60,8 +60,8 @@ NaN in w or dy reaches only the entries of dx it multiplies into, and becomes Na
 through a real inf * 0, inf - inf or NaN. dW and the forward pass do include the products
 of dy and w with the zero padding of x, as im2col computes them.
 
-Memory: every returned array is new on each call: no result shares memory with another
-result, an input, or anything the module keeps.
+Memory: every returned array is new on each call and C-contiguous (whatever the inputs'
+order): no result shares memory with another result, an input, or anything the module keeps.
 Within a call the batch is processed in chunks of whole images whose grids (x, dy and dX)
 hold at most WORKSPACE_BYTES (32 MiB; one image per chunk when a single image needs more);
 the columns, stack or product of one block of grid positions (above) add at most 8 MiB
@@ -381,12 +381,13 @@ def backward(dy, x, w):
             planes = sums[phase][:, :width].reshape(IN_CHANNELS, count, *grid)
             target[(*ALL, *entries)] = planes[(*ALL, *positions)]
     _keep(taken)
-    db = dw[:, :, -1].reshape(OUT_CHANNELS)
+    db = np.ascontiguousarray(dw[:, :, -1]).reshape(OUT_CHANNELS)
     dw = dw[:, :, :-1]
+    # the taps back in TAPS order, as a C-contiguous copy
     dw = dw.reshape(GROUPS, OUT_PER_GROUP, IN_PER_GROUP, len(TAPS))[..., np.argsort(order)]
     if not np.isfinite(dw).all():
         return _backward_columns(dy, x, w)  # maybe a zero of G times an inf in x
-    return dx, dw.reshape(WEIGHT_SHAPE), db
+    return dx, np.ascontiguousarray(dw).reshape(WEIGHT_SHAPE), db
 
 
 def forward(x, w, b=None):

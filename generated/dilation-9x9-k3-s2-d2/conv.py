@@ -45,8 +45,8 @@ NaN in w or dy reaches only the entries of dx it multiplies into, and becomes Na
 through a real inf * 0, inf - inf or NaN. dW and the forward pass do include the products
 of dy and w with the zero padding of x, as im2col computes them.
 
-Memory: every returned array is new on each call: no result shares memory with another
-result, an input, or anything the module keeps.
+Memory: every returned array is new on each call and C-contiguous (whatever the inputs'
+order): no result shares memory with another result, an input, or anything the module keeps.
 Within a call the batch is processed in chunks of whole images whose column buffer holds
 at most WORKSPACE_BYTES (32 MiB; one image per chunk when a single image needs more); the
 other scratch arrays (padded copies, dy with channels first, products) hold one chunk each,

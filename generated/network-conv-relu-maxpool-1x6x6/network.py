@@ -145,8 +145,8 @@ NaN in w or dy reaches only the entries of dx it multiplies into, and becomes Na
 through a real inf * 0, inf - inf or NaN. dW and the forward pass do include the products
 of dy and w with the zero padding of x, as im2col computes them.
 
-Memory: every returned array is new on each call: no result shares memory with another
-result, an input, or anything the module keeps.
+Memory: every returned array is new on each call and C-contiguous (whatever the inputs'
+order): no result shares memory with another result, an input, or anything the module keeps.
 Within a call the batch is processed in chunks of whole images whose grids (x, dy and dX)
 hold at most WORKSPACE_BYTES (32 MiB; one image per chunk when a single image needs more);
 the columns, stack or product of one block of grid positions (above) add at most 8 MiB
@@ -570,8 +570,8 @@ def backward(dy, x, w):
         total = total.reshape(IN_CHANNELS, count, *grid)
         dx[part] = _channels_first(total[(*ALL, *inside)])
     _keep(taken)
-    db = dw[:, :, -1].reshape(OUT_CHANNELS)
-    dw = dw[:, :, :-1].reshape(WEIGHT_SHAPE)
+    db = np.ascontiguousarray(dw[:, :, -1]).reshape(OUT_CHANNELS)  # contiguous copies of
+    dw = np.ascontiguousarray(dw[:, :, :-1]).reshape(WEIGHT_SHAPE)  # the column and the rest
     if not np.isfinite(dw).all():
         return _backward_columns(dy, x, w)  # maybe a margin zero of G times an inf in x
     return dx, dw, db
