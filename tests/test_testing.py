@@ -203,6 +203,29 @@ def test_overlapping_maxpool_overwrite_needs_the_shared_argmax_point():
     assert "overwritten" in result.report() or "overwrites" in result.report()
 
 
+def test_max_pooling_padded_with_zeros_fails_at_every_seed():
+    """Max pooling over x padded with 0 instead of -inf differs only where a window over the
+    padding sees nothing but negative entries. Input 5, window 4, stride 2, padding (0, 2):
+    the second window reads x[2:5] and two padding cells, which random points make all
+    negative only sometimes (the mutant used to pass at some seeds); the negative point
+    (every input below 0) catches it at every seed, and the report says what it means."""
+    def zero_padded(dy, x):
+        xp = np.pad(x, ((0, 0), (0, 0), (0, 2)))   # zeros: the bug
+        dxp = np.zeros(xp.shape)
+        for i in range(dy.shape[2]):
+            best = 2 * i + int(np.argmax(xp[0, 0, 2 * i:2 * i + 4]))
+            dxp[0, 0, best] += dy[0, 0, i]
+        return dxp[:, :, :5]
+
+    options = {"input": 5, "kernel": 4, "stride": 2, "padding": ((0, 2),)}
+    reports = []
+    for seed in range(20):
+        result = check_backward(zero_padded, "maxpool", seed=seed, **options)
+        assert not result.passed, seed
+        reports.append(result.report())
+    assert any("padded with 0 instead of -inf" in report for report in reports)
+
+
 def test_rational_layers_use_a_tolerance_per_polynomial():
     from tests.implementations import avgpool_loops
     fn = functools.partial(avgpool_loops.backward, kernel=3, stride=2, padding=1)

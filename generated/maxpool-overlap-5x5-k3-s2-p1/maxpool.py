@@ -16,10 +16,11 @@ refuses such geometries.) symconv proved the routing exactly where the maximum i
 (case split over the arg-max of each window) on the instance input (1, 1, 5, 5):
     dX: 25 elements, 49 terms, equal
 Checked before it was written: this module's backward, run on input (1, 1, 5, 5), gives dX
-equal to the derived expressions (exact evaluation: fn at 5 points of random integers in
+equal to the derived expressions (exact evaluation: fn at 6 points of random integers in
 [-4096, 4096] (every product and sum exact in float64), each entry compared with the derived
 polynomial at the same point; distinct inputs (one arg-max per window), one point with
-shared arg-maxes; a wrong gradient passes with probability <= 2.7e-20).
+shared arg-maxes, one with every input negative; a wrong gradient passes with probability <=
+3.3e-24).
 
 Batch, channels and spatial sizes are read from the arrays. Each window tap is one strided
 slice, so the backward pass is one strided add per tap (no Python loop over positions).

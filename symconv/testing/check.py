@@ -260,7 +260,9 @@ def check_spec(fn: Callable, layer: Layer, spec, *, seed: int = 0,
 
 def draw_points(prepared, limit: int, count: int, rng) -> list[Point]:
     """Random integer points in [-R, R]; non-zero X for ReLU; distinct X for max pooling,
-    plus one point where overlapping windows share their arg-max."""
+    plus one point where overlapping windows share their arg-max and one where every X is
+    negative (a window over the padding must still pick an entry of X: padding with zeros
+    instead of -inf would pick the padding there)."""
     shapes = prepared.shapes()
     points = []
     for k in range(count):
@@ -278,6 +280,11 @@ def draw_points(prepared, limit: int, count: int, rng) -> list[Point]:
         values["X"] = shared_argmax(prepared, rng)
         points.append(Point("shared arg-max point (overlapping windows pick the same entry)",
                             values))
+        values = {name: rng.integers(-limit, limit + 1, shape).astype(float)
+                  for name, shape in shapes.items()}
+        x = distinct(shapes["X"], rng)
+        values["X"] = x - x.max() - 1
+        points.append(Point("negative point (every input below the padding's zero)", values))
     return points
 
 
@@ -319,7 +326,8 @@ def method_text(prepared, limit: int | None, points: list[Point]) -> str:
         text += ("; rational coefficients: tolerance per polynomial 8 (terms + 2) eps "
                  "(sum of |term|)")
     if name == "maxpool":
-        text += "; distinct inputs (one arg-max per window), one point with shared arg-maxes"
+        text += ("; distinct inputs (one arg-max per window), one point with shared "
+                 "arg-maxes, one with every input negative")
     if name == "relu":
         text += "; non-zero inputs (the sign of each is unambiguous)"
     return text

@@ -288,6 +288,9 @@ def numeric_mistakes(run, mismatch) -> list[str]:
     if point.label.startswith("shared arg-max"):
         found.append("wrong only where overlapping windows share their arg-max: the gradient "
                      "of one window overwrites another's (assignment instead of +=)")
+    if point.label.startswith("negative point"):
+        found.append("wrong only where every input is negative: windows over the padding "
+                     "pick the padding (padded with 0 instead of -inf?)")
     found += leftover_mistake(run, name, got, want)
     found += shifted_mistake(name, got, want)
     if run.prepared.layer.name == "relu" and got.shape == want.shape:

@@ -31,6 +31,7 @@ CORPUS = {
     "conv3d_depth_not_flipped": ("conv", False, "conv3d"),
     "maxpool1d_loops": ("maxpool", True, "pool1d"),
     "maxpool1d_overwrite": ("maxpool", False, "pool1d"),
+    "maxpool_zero_padding": ("maxpool", False, "pool2d"),
     "maxpool3d_loops": ("maxpool", True, "pool3d"),
     "avgpool1d_loops": ("avgpool", True, "pool1d"),
     "avgpool1d_exclude_pad": ("avgpool", False, "pool1d"),
