@@ -151,6 +151,25 @@ def test_layer_results_survive_a_second_call(name):
         assert_results_stay_put(module.backward, (dy_one, one[0]), (dy_two, two[0]))
 
 
+@pytest.mark.parametrize("name", sorted(LAYER_CALLS))
+def test_layer_results_are_c_contiguous_for_fortran_inputs(name):
+    """Every result a new C-contiguous array, also when the inputs are Fortran-ordered."""
+    options, names = LAYER_CALLS[name]
+    module = layer_module(options)
+    layer, spec = from_arguments(options)
+    arrays = [np.asfortranarray(a) for a in layer_inputs(layer, spec, names, 5)]
+    if layer.name == "softmax-ce":
+        results = [module.backward(*arrays)]
+    else:
+        out = module.forward(*arrays)
+        dy = np.asfortranarray(np.random.default_rng(6).standard_normal(out.shape))
+        grads = (module.backward(dy, *arrays[:2]) if layer.name == "linear"
+                 else module.backward(dy, arrays[0]))
+        results = [out, *(grads if isinstance(grads, tuple) else (grads,))]
+    for result in results:
+        assert result.flags.c_contiguous, (name, result.strides)
+
+
 # ------------------------------------------------------------ #9.5: bounded memory
 
 

@@ -183,6 +183,25 @@ def test_non_finite_gradients_are_named_in_the_term_report():
     assert "unavailable" not in report and "dW[" in report
 
 
+def test_no_uniform_factor_is_claimed_for_a_bump_or_a_value_of_the_point():
+    """A factor is diagnosed only when it reads as a mistaken constant: one dW entry off by
+    2^-20 is not "1 times the right value", and dy * x * [x > 0] is not a scale by the
+    value that x happens to have at the point."""
+    module = conv_reference(CONV)
+
+    def bumped(dy, x, w):
+        dx, dw, db = module.backward(dy, x, w)
+        dw = dw.copy()
+        dw.flat[0] += 2.0 ** -20
+        return dx, dw, db
+
+    report = check_backward(bumped, "conv", **CONV).report()
+    assert "FAILED" in report and "times the right value" not in report
+    report = check_backward(lambda dy, x: dy * x * (x > 0), "relu", input=3,
+                            in_channels=2).report()
+    assert "FAILED" in report and "scaled by" not in report
+
+
 def test_state_between_calls_is_named():
     calls = []
 

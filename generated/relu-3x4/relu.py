@@ -16,7 +16,8 @@ equal to the derived expressions (exact evaluation: fn at 4 points of random int
 [-4096, 4096] (every product and sum exact in float64), each entry compared with the derived
 polynomial at the same point; non-zero inputs (the sign of each is unambiguous); a wrong
 gradient passes with probability <= 2.2e-16).
-Any shape and float32/float64 arrays are accepted; the output dtype is the input dtype.
+Any shape and float32/float64 arrays are accepted; the output dtype is the input dtype,
+and every result is a new C-contiguous array (whatever the inputs' order).
 """
 
 import numpy as np
@@ -45,11 +46,11 @@ def _check_floating(name, array, ndim=None, expected=""):
 def forward(x):
     """Y = max(x, 0)."""
     _check_floating("x", x)
-    return np.maximum(x, x.dtype.type(0))
+    return np.maximum(x, x.dtype.type(0), order="C")
 
 
 def backward(dy, x):
     """dx = 0 where x <= 0 (whatever dy holds there), else dy: NaN in x passes dy."""
     _check_floating("x", x)
     _check("dy", dy, x.shape, x.dtype)
-    return np.where(x <= 0, dy.dtype.type(0), dy)
+    return np.ascontiguousarray(np.where(x <= 0, dy.dtype.type(0), dy))

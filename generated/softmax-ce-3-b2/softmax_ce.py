@@ -92,7 +92,7 @@ def backward(z, y):
     """dz = (softmax(z) * (row sums of y) - y) / N; (softmax(z) - one_hot(y)) / N for indices."""
     _check_logits(z)
     indices = _indices(y, z)
-    dz = np.exp(_log_softmax(z))
+    dz = np.exp(_log_softmax(z), order="C")  # a new C-contiguous array, whatever z's order
     if indices is not None:
         dz[np.arange(z.shape[0]), indices] -= 1
     else:

@@ -189,6 +189,18 @@ def diagnose(run, mismatch, recovered: dict) -> list[str]:
     return unique
 
 
+FACTOR_LIMIT = 1024
+"""The largest numerator and denominator of a factor the report calls a uniform scale (a
+batch size, a window size, 2, -1); a ratio like 2873 or 4503598563239157/2^52 is a value
+of the point or rounding, not a mistaken constant."""
+
+
+def plausible_factor(factor: Fraction) -> bool:
+    """A ratio got/expected that reads as a mistaken constant: not 0 or 1, small terms."""
+    return (factor not in (0, 1) and abs(factor.numerator) <= FACTOR_LIMIT
+            and factor.denominator <= FACTOR_LIMIT)
+
+
 def factor_text(run, ratio: float) -> str:
     text = f"every entry is {coefficient_text(rational(ratio))} times the right value"
     batch = getattr(run.prepared.spec, "batch", 1)
@@ -205,12 +217,14 @@ def polynomial_mistakes(run, expected: dict, got: dict) -> list[str]:
     if not got:
         return ["the entry is 0 (no terms): a contribution is never added"]
     if expected and set(expected) == set(got):
-        ratios = {got[m] / expected[m] for m in expected}
-        if len(ratios) == 1 and ratios != {1}:
-            found.append(f"the terms are right but scaled by {coefficient_text(ratios.pop())}")
+        ratios = {Fraction(got[m] / expected[m]) for m in expected}
+        factor = ratios.pop() if len(ratios) == 1 else None
+        if factor is not None and plausible_factor(factor):
+            found.append(f"the terms are right but scaled by {coefficient_text(factor)}")
     for description, mapping in index_maps(run):
         if expected and transform(expected, mapping) == got:
             found.append(description)
+            break   # the first (most specific) explanation: a full flip before one axis
     if set(got) < set(expected):
         found.append("terms are missing (a contribution lost: overwritten instead of added, "
                      "or a window, row or padding case skipped)")
@@ -280,9 +294,10 @@ def numeric_mistakes(run, mismatch) -> list[str]:
     got = run.got[number][name]
     want = run.expected[number][name][0]
     nonzero = want != 0
-    if nonzero.any() and np.all(got[~nonzero] == 0):
-        ratios = got[nonzero] / want[nonzero]
-        if np.allclose(ratios, ratios.flat[0], rtol=1e-12, atol=0) and ratios.flat[0] != 1:
+    if np.count_nonzero(nonzero) >= 2 and np.all(got[~nonzero] == 0):
+        ratios = got[nonzero] / want[nonzero]   # one entry's ratio would say nothing
+        if (np.allclose(ratios, ratios.flat[0], rtol=1e-12, atol=0)
+                and plausible_factor(rational(float(ratios.flat[0])))):
             found.append(factor_text(run, float(ratios.flat[0])))
     point = run.points[number]
     if point.label.startswith("shared arg-max"):
