@@ -11,9 +11,10 @@ taps that lie inside the input are scanned in row-major order starting from the 
 them, and a tap takes over when it is larger than the entry chosen so far or is NaN. So ties
 go to the first maximum, a window holding NaNs outputs NaN and routes to its last NaN, and a
 window whose entries are all -inf routes to its first entry inside the input, never into the
-padding. (A window that reads only padding outputs -inf and its gradient is dropped; PyTorch
-refuses such geometries.) symconv proved the routing exactly where the maximum is unique
-(case split over the arg-max of each window) on the instance input (1, 1, 4, 4):
+padding. (A window that reads only padding outputs -inf and its gradient is dropped, as in
+PyTorch, which allows such windows only with dilation.) symconv proved the routing exactly
+where the maximum is unique (case split over the arg-max of each window) on the instance
+input (1, 1, 4, 4):
     dX: 16 elements, 16 terms, equal
 Checked before it was written: this module's backward, run on input (1, 1, 4, 4), gives dX
 equal to the derived expressions (exact evaluation: fn at 6 points of random integers in
