@@ -200,6 +200,9 @@ def test_no_uniform_factor_is_claimed_for_a_bump_or_a_value_of_the_point():
     report = check_backward(lambda dy, x: dy * x * (x > 0), "relu", input=3,
                             in_channels=2).report()
     assert "FAILED" in report and "scaled by" not in report
+    report = check_backward(lambda dy, x: dy * (x < 0), "relu", input=3,
+                            in_channels=2).report()
+    assert "the mask is inverted" in report and "sign of dy" not in report
 
 
 def test_state_between_calls_is_named():

@@ -309,8 +309,10 @@ def numeric_mistakes(run, mismatch) -> list[str]:
     found += leftover_mistake(run, name, got, want)
     found += shifted_mistake(name, got, want)
     if run.prepared.layer.name == "relu" and got.shape == want.shape:
-        dy = point.arrays["G"]
-        if np.array_equal(got, dy * (dy > 0)):
+        dy, x = point.arrays["G"], point.arrays["X"]
+        if np.array_equal(got, dy * (x < 0)):   # first: at small sizes it can match both
+            found.append("the mask is inverted (dX = dY [X < 0] instead of dY [X > 0])")
+        elif np.array_equal(got, dy * (dy > 0)):
             found.append("the mask is the sign of dy, not of x (dX = dY [dY > 0])")
     if run.prepared.layer.name == "conv" and name == "X":
         w = point.arrays["W"]
