@@ -228,7 +228,6 @@ def run() -> NoReturn:
         _silence_stdout()
         code = 141
     if code == 130:
-        sys.stdout.flush()
         sys.stderr.flush()
         os._exit(130)
     sys.exit(code)

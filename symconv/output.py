@@ -40,6 +40,10 @@ def kind_of(mode: int) -> str:
     return next((text for test, text in KINDS if test(mode)), "not a regular file")
 
 
+TEMPORARY_PREFIX = ".symconv-"
+"""How the names of symconv's temporary files and staging folders begin."""
+
+
 NAME_MAX = 255
 """Longest file name (bytes) of the usual Linux file systems."""
 
@@ -102,7 +106,7 @@ def check_target(path: Path | str, option: str = "-o") -> Path:
 def named(error: OSError, path: Path) -> OSError:
     """``error`` with ``path`` as its file name when it names none (e.g. a full disk) or
     names one of symconv's temporary files, which the user never asked for."""
-    if error.filename is None or os.path.basename(str(error.filename)).startswith(".symconv-"):
+    if error.filename is None or os.path.basename(str(error.filename)).startswith(TEMPORARY_PREFIX):
         error.filename = str(path)
     return error
 
@@ -119,7 +123,7 @@ def write_atomically(path: Path | str, content: str | bytes, option: str = "-o")
     with locked(path.parent):
         recover(path.parent)
         try:
-            descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".symconv-",
+            descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY_PREFIX,
                                                      suffix=".tmp")
         except OSError as error:
             raise named(error, path) from None
@@ -171,7 +175,7 @@ def write_all_atomically(files: Mapping[Path, str | bytes | None],
     with locked(parent):
         recover(parent)
         try:
-            staging = Path(tempfile.mkdtemp(dir=parent, prefix=".symconv-", suffix=".tmp"))
+            staging = Path(tempfile.mkdtemp(dir=parent, prefix=TEMPORARY_PREFIX, suffix=".tmp"))
         except OSError as error:
             raise named(error, parent) from None
         try:
@@ -263,7 +267,7 @@ def recover(folder: Path) -> list[Path]:
     a committed transaction is rolled forward, one being rolled back is rolled back, one never
     committed and any temporary file are removed. Returns the staging folders handled."""
     handled = []
-    for leftover in sorted(folder.glob(".symconv-*")):
+    for leftover in sorted(folder.glob(TEMPORARY_PREFIX + "*")):
         if leftover.suffix == ".done":   # a finished transaction, half removed
             shutil.rmtree(leftover, ignore_errors=True)
             continue

@@ -264,10 +264,14 @@ def draw_points(prepared, limit: int, count: int, rng) -> list[Point]:
     negative (a window over the padding must still pick an entry of X: padding with zeros
     instead of -inf would pick the padding there)."""
     shapes = prepared.shapes()
+
+    def random_values():
+        return {name: rng.integers(-limit, limit + 1, shape).astype(float)
+                for name, shape in shapes.items()}
+
     points = []
     for k in range(count):
-        values = {name: rng.integers(-limit, limit + 1, shape).astype(float)
-                  for name, shape in shapes.items()}
+        values = random_values()
         if prepared.layer.name == "relu":
             x = values["X"]
             x[x == 0] = rng.choice([-1.0, 1.0], int((x == 0).sum()))
@@ -275,13 +279,11 @@ def draw_points(prepared, limit: int, count: int, rng) -> list[Point]:
             values["X"] = distinct(shapes["X"], rng)
         points.append(Point(f"random point {k + 1}", values))
     if prepared.layer.name == "maxpool":
-        values = {name: rng.integers(-limit, limit + 1, shape).astype(float)
-                  for name, shape in shapes.items()}
+        values = random_values()
         values["X"] = shared_argmax(prepared, rng)
         points.append(Point("shared arg-max point (overlapping windows pick the same entry)",
                             values))
-        values = {name: rng.integers(-limit, limit + 1, shape).astype(float)
-                  for name, shape in shapes.items()}
+        values = random_values()
         x = distinct(shapes["X"], rng)
         values["X"] = x - x.max() - 1
         points.append(Point("negative point (every input below the padding's zero)", values))
