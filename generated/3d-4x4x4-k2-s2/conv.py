@@ -232,10 +232,13 @@ PHASE_BLOCK_BYTES = 4 * 2**20  # x's columns (and dX's) per block of grid positi
 # (32, 16, 32^2, 32, k3 s2 p1); 1 MiB blocks took 1.14x on the stem in float64.
 
 
-def _phase_block(rows, itemsize):
-    """Grid positions per block of the phases backward: about PHASE_BLOCK_BYTES of columns
-    (``rows`` = C_in * taps rows), at least 256."""
-    return max(256, PHASE_BLOCK_BYTES // (rows * itemsize))
+def _phase_block(rows, width, itemsize):
+    """Grid positions per block of the phases backward: ``width`` positions split into equal
+    blocks of at most about PHASE_BLOCK_BYTES of columns (``rows`` = C_in * taps rows), at
+    least 256 positions each."""
+    most = max(256, PHASE_BLOCK_BYTES // (rows * itemsize))
+    blocks = -(-width // most)
+    return -(-width // blocks)
 
 
 def _phase_groups(grid):
@@ -317,7 +320,7 @@ def backward(dy, x, w):
     dy_grid = _take("dy_grid", (OUT_CHANNELS, size * image), x.dtype, taken)
     # the columns of one block, rows (c', j) in group order, each after reach columns that
     # hold the block before's last ones (see _read_back)
-    block = min(_phase_block(IN_CHANNELS * len(TAPS), x.itemsize), size * image)
+    block = _phase_block(IN_CHANNELS * len(TAPS), size * image, x.itemsize)
     # then a row of ones, so that dW's multiply also gives db[o] = sum_q G[o, q] * 1 (G holds
     # every entry of dy, and zeros)
     shape = (IN_CHANNELS * len(TAPS) + 1, reach + block)
