@@ -2,6 +2,7 @@
 forward, and vs the naive loop reference.
 
 Usage: python benchmarks/bench_codegen.py [--rounds 5] [--repeats 5] [--only SUBSTRING]
+       [--probe]
 
 What is compared: the generated ``backward(dy, x, w)`` (dx, dw, db) against
 ``torch.ops.aten.convolution_backward`` with the same three outputs — torch's backward only, no
@@ -11,13 +12,13 @@ single torch and NumPy calls slows both on 2 cores), after a pause of SETTLE_SEC
 that lets the other side's idle threads stop spinning; a round is one NumPy block and one torch
 block, each the median of ``--repeats`` calls after a warm-up call; the ratio of a round is
 generated / torch, and the figure printed is the median over ``--rounds`` rounds, in wall time
-and in CPU time (``time.process_time``, both threads). A round is measured again when a two-
-core probe (a two-thread multiply, see PROBE_SIZE) before, between or after its blocks finds
-the machine in one of its spells without a second core; column ``all`` is the median ratio over
-every round measured, spells included, and ``again`` the number of rounds measured again. Peak
-memory of one backward call on the ResNet layer is measured for both sides in fresh child
-processes (peak RSS above the RSS before the call, Linux ``clear_refs``). torch is optional:
-without it only the naive-loop comparison is printed.
+and in CPU time (``time.process_time``, both threads). With ``--probe``, a round is measured
+again when a two- core probe (a two-thread multiply, see PROBE_SIZE) before, between or after
+its blocks finds the machine in one of its spells without a second core; column ``all`` is the
+median ratio over every round measured, spells included, and ``again`` the number of rounds
+measured again. Peak memory of one backward call on the ResNet layer is measured for both sides
+in fresh child processes (peak RSS above the RSS before the call, Linux ``clear_refs``). torch
+is optional: without it only the naive-loop comparison is printed.
 
 The GEMM floor: per layer, the two matrix multiplies an im2col backward cannot avoid, timed
 alone with ``np.matmul`` on arrays of their shapes, per group and per chunk of n images (the
@@ -181,8 +182,8 @@ def torch_calls(layer, x, w, b, dy):
 
 PROBE_SIZE = 512
 PROBE_SPEEDUP = 1.7
-PROBE_ATTEMPTS = 6
-PROBE_WAIT_SECONDS = 30
+PROBE_ATTEMPTS = 4
+PROBE_WAIT_SECONDS = 10
 """The two-core probe. On the Zen 4 VM the machine has spells of a second to a minute in which
 the second vCPU is not there (the host does not report steal time): a two-thread multiply takes
 about as long as a one-thread one (a PROBE_SIZE-square float64 multiply: 2.6-2.8 ms on two
@@ -196,18 +197,22 @@ round counts when every probe finds two threads at least PROBE_SPEEDUP times fas
 A round that does not is measured again, up to PROBE_ATTEMPTS times (the last attempt counts
 whatever the probe says), and before each attempt the run waits up to PROBE_WAIT_SECONDS for a
 probe with two cores. Every row prints the median ratio over all rounds measured as well,
-spells included, and how many were measured again. Without threadpoolctl every round counts."""
+spells included, and how many were measured again. The probe is on with ``--probe`` (it needs
+threadpoolctl); without it every round counts, as in runs 1-69 of results/codegen.txt. It is
+not the default because it costs time: with a third of the probes in spells (the Zen 4 on
+2026-12-03), the ResNet backward's five rounds took 8 minutes instead of half a minute."""
 
 
 class TwoCoreProbe:
     """Tells whether the machine gives the process two full cores now (see PROBE_SIZE)."""
 
-    def __init__(self):
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:
-            self.controller = None
-        else:
+    def __init__(self, enabled):
+        self.controller = None
+        if enabled:
+            try:
+                from threadpoolctl import ThreadpoolController
+            except ImportError:
+                raise SystemExit("--probe needs threadpoolctl: pip install threadpoolctl") from None
             self.controller = ThreadpoolController()
         self.matrix = np.random.default_rng(2).standard_normal((PROBE_SIZE, PROBE_SIZE))
         self.spells = 0
@@ -234,6 +239,8 @@ class TwoCoreProbe:
 
     def wait(self):
         """Wait (up to PROBE_WAIT_SECONDS) for a probe with two cores."""
+        if self.controller is None:
+            return
         deadline = time.perf_counter() + PROBE_WAIT_SECONDS
         while not self.steady() and time.perf_counter() < deadline:
             time.sleep(1.0)
@@ -312,6 +319,8 @@ def main():
     parser.add_argument("--only", default="", help="run the layers whose name contains this")
     parser.add_argument("--dtypes", default="float64,float32")
     parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--probe", action="store_true",
+                        help="measure again the rounds in spells without a second core")
     parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.memory_child:
@@ -334,10 +343,10 @@ def main():
         modules = {name: generated_module(LAYERS[name], directory, f"conv_{i}")
                    for i, name in enumerate(names)}
         if torch is not None:
-            probe = TwoCoreProbe()
+            probe = TwoCoreProbe(options.probe)
             print(f"two-core probe: a {PROBE_SIZE}^2 float64 matmul, a round counts when two "
-                  f"threads run it {PROBE_SPEEDUP}x faster than one" if probe.controller else
-                  "two-core probe: threadpoolctl is not installed, every round counts")
+                  f"threads run it {PROBE_SPEEDUP}x faster than one" if options.probe else
+                  "two-core probe: off (--probe), every round counts")
             print(f"{'layer':10} {'strategy':10} {'dtype':8} {'pass':8} {'gen ms':>8} "
                   f"{'torch ms':>8} {'wall':>6} {'cpu':>6} {'all':>6} {'again':>5} {'floor ms':>9} "
                   f"{'floor/t':>7}")
@@ -377,7 +386,8 @@ def main():
                           f"{statistics.median(values):.2f} (max {max(values):.2f})")
             print("load average (1, 5, 15 min) after the timings: %.2f %.2f %.2f"
                   % os.getloadavg())
-            print(f"rounds measured again in spells: {probe.spells}")
+            if options.probe:
+                print(f"rounds measured again in spells: {probe.spells}")
             if not options.no_memory and "resnet" in names:
                 for dtype in dtypes:
                     peaks = memory(dtype)

@@ -495,3 +495,18 @@ def test_large_pooling_is_checked_without_expansion():
     assert result.passed and "without expanding" in result.method
     bad = functools.partial(maxpool_overwrite.backward, kernel=3, stride=2)
     assert not check_backward(bad, "maxpool", **options).passed
+
+
+@pytest.mark.parametrize("kernel, stride", [(2, 1), (3, 2)])
+def test_a_reversed_weight_gradient_is_named_as_reversed_not_shifted(kernel, stride):
+    from tests.implementations import conv1d_loops
+    # dW computed as a true convolution: every tap's gradient lands on the mirrored tap (with
+    # 2 taps that is also a shift by one on the one entry both share)
+    def backward(dy, x, w):
+        dx, dw, db = conv1d_loops.backward(dy, x, w, stride=stride)
+        return dx, dw[..., ::-1].copy(), db
+    result = check_backward(backward, "conv", input=(7,), kernel=kernel, stride=stride,
+                            in_channels=2, out_channels=2)
+    report = result.report()
+    assert not result.passed and "dW is rot180 of the right dW" in report
+    assert "shifted" not in report

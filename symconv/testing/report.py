@@ -174,8 +174,10 @@ def term_difference(run, expected: dict, got: dict) -> list[str]:
 def diagnose(run, mismatch, recovered: dict) -> list[str]:
     """Names of common mistakes that explain the wrong gradient."""
     name = mismatch.gradient[1:]
-    found = []
-    if name in recovered and recovered[name][1] is not None:
+    # a whole gradient reversed explains every entry; the term maps would name one entry's
+    # shift (with 2 taps, tap 0 reads X one step on)
+    found = flipped_mistake(name, *gradient_values(run, mismatch))
+    if not found and name in recovered and recovered[name][1] is not None:
         found += polynomial_mistakes(run, *recovered[name][:2])
     found += numeric_mistakes(run, mismatch)
     if any(note.startswith(f"{mismatch.gradient} is not a fixed function")
@@ -287,12 +289,17 @@ def transform(terms: dict, mapping: dict) -> dict:
     return {m: c for m, c in result.items() if c}
 
 
+def gradient_values(run, mismatch) -> tuple[np.ndarray, np.ndarray]:
+    """The mismatched gradient as ``fn`` returned it and as derived, at the failing point."""
+    name = mismatch.gradient[1:]
+    return run.got[mismatch.point][name], run.expected[mismatch.point][name][0]
+
+
 def numeric_mistakes(run, mismatch) -> list[str]:
     found = []
     name = mismatch.gradient[1:]
     number = mismatch.point
-    got = run.got[number][name]
-    want = run.expected[number][name][0]
+    got, want = gradient_values(run, mismatch)
     nonzero = want != 0
     if np.count_nonzero(nonzero) >= 2 and np.all(got[~nonzero] == 0):
         ratios = got[nonzero] / want[nonzero]   # one entry's ratio would say nothing
@@ -307,7 +314,7 @@ def numeric_mistakes(run, mismatch) -> list[str]:
         found.append("wrong only where every input is negative: windows over the padding "
                      "pick the padding (padded with 0 instead of -inf?)")
     found += leftover_mistake(run, name, got, want)
-    found += shifted_mistake(name, got, want)
+    found += flipped_mistake(name, got, want) or shifted_mistake(name, got, want)
     if run.prepared.layer.name == "relu" and got.shape == want.shape:
         dy, x = point.arrays["G"], point.arrays["X"]
         if np.array_equal(got, dy * (x < 0)):   # first: at small sizes it can match both
@@ -343,6 +350,21 @@ def leftover_mistake(run, name: str, got: np.ndarray, want: np.ndarray) -> list[
         if wrong.any() and not (wrong & ~tail).any():
             return [f"only the last r = {r} positions of spatial axis {axis} are wrong: the "
                     f"leftover r (input positions no window reaches) is mishandled"]
+    return []
+
+
+def flipped_mistake(name: str, got: np.ndarray, want: np.ndarray) -> list[str]:
+    """``got`` = ``want`` with every spatial axis reversed (rot180 of the right gradient).
+    Checked before :func:`shifted_mistake`: along an axis of 2 entries a reversal is also a
+    shift by one on the one entry both share."""
+    if (not isinstance(got, np.ndarray) or got.shape != want.shape or got.ndim < 3
+            or np.array_equal(got, want)):
+        return []
+    turned = want[(Ellipsis, *(slice(None, None, -1),) * (want.ndim - 2))]
+    if np.array_equal(got, turned):
+        cause = (" (a true convolution of x with dy where their cross-correlation is needed?)"
+                 if name == "W" else "")
+        return [f"d{name} is rot180 of the right d{name}: every spatial axis reversed{cause}"]
     return []
 
 
