@@ -11,14 +11,17 @@ forward inside the timed step — and the generated ``forward(x, w, b)`` against
 single torch and NumPy calls slows both on 2 cores), after a pause of SETTLE_SECONDS (0.3 s)
 that lets the other side's idle threads stop spinning; a round is one NumPy block and one torch
 block, each the median of ``--repeats`` calls after a warm-up call; the ratio of a round is
-generated / torch, and the figure printed is the median over ``--rounds`` rounds, in wall time
-and in CPU time (``time.process_time``, both threads). With ``--probe``, a round is measured
-again when a two- core probe (a two-thread multiply, see PROBE_SIZE) before, between or after
-its blocks finds the machine in one of its spells without a second core; column ``all`` is the
-median ratio over every round measured, spells included, and ``again`` the number of rounds
-measured again. Peak memory of one backward call on the ResNet layer is measured for both sides
-in fresh child processes (peak RSS above the RSS before the call, Linux ``clear_refs``). torch
-is optional: without it only the naive-loop comparison is printed.
+generated / torch, and the figure printed is the median over ``--rounds`` rounds, which go
+round-robin over the layers (round 1 of every layer, dtype and pass, then round 2, ...: since
+run 73 of results/codegen.txt; before, a layer's rounds ran back to back, so that one spell of
+the machine could spoil all of them), in wall time and in CPU time (``time.process_time``, both
+threads). With ``--probe``, a round is measured again when a two-core probe (a two-thread
+multiply, see PROBE_SIZE) before, between or after its blocks finds the machine in one of its
+spells without a second core; column ``all`` is the median ratio over every round measured,
+spells included, and ``again`` the number of rounds measured again. Peak memory of one backward
+call on the ResNet layer is measured for both sides in fresh child processes (peak RSS above
+the RSS before the call, Linux ``clear_refs``). torch is optional: without it only the
+naive-loop comparison is printed.
 
 The GEMM floor: per layer, the two matrix multiplies an im2col backward cannot avoid, timed
 alone with ``np.matmul`` on arrays of their shapes, per group and per chunk of n images (the
@@ -246,31 +249,22 @@ class TwoCoreProbe:
             time.sleep(1.0)
 
 
-def compare(ours, theirs, rounds, repeats, probe):
-    """Per round: our block, then torch's, measured again while ``probe`` finds a spell; the
-    medians of the per-round ratios (wall, CPU; over the counted rounds and over all rounds
-    measured), the median times, and the number of rounds measured again."""
-    counted, every, times = [], [], []
-    again = 0
-    for _ in range(rounds):
-        for attempt in range(PROBE_ATTEMPTS):
-            probe.wait()
-            a, a_cpu = block(ours, repeats)
-            steady = probe.steady()
-            t, t_cpu = block(theirs, repeats)
-            time.sleep(SETTLE_SECONDS)  # torch's idle threads spin: let them stop first
-            steady = probe.steady() and steady
-            ratio = (a / t, a_cpu / t_cpu if t_cpu else float("nan"))
-            every.append(ratio[0])
-            if steady or attempt == PROBE_ATTEMPTS - 1:
-                break
-            again += 1
-        counted.append(ratio)
-        times.append((a, t))
-    probe.spells += again
-    return (statistics.median(r for r, _ in counted), statistics.median(c for _, c in counted),
-            statistics.median(every), statistics.median(a for a, _ in times),
-            statistics.median(t for _, t in times), again)
+def measure_round(ours, theirs, repeats, probe):
+    """One round: our block, then torch's, measured again while ``probe`` finds a spell.
+    Returns the counted (wall ratio, CPU ratio, our seconds, torch's seconds), the wall
+    ratios of every attempt, and the number of attempts measured again."""
+    every = []
+    for attempt in range(PROBE_ATTEMPTS):
+        probe.wait()
+        a, a_cpu = block(ours, repeats)
+        steady = probe.steady()
+        t, t_cpu = block(theirs, repeats)
+        time.sleep(SETTLE_SECONDS)  # torch's idle threads spin: let them stop first
+        steady = probe.steady() and steady
+        every.append(a / t)
+        if steady or attempt == PROBE_ATTEMPTS - 1:
+            break
+    return (a / t, a_cpu / t_cpu if t_cpu else float("nan"), a, t), every, len(every) - 1
 
 
 def rss_kib(field):
@@ -350,29 +344,51 @@ def main():
             print(f"{'layer':10} {'strategy':10} {'dtype':8} {'pass':8} {'gen ms':>8} "
                   f"{'torch ms':>8} {'wall':>6} {'cpu':>6} {'all':>6} {'again':>5} {'floor ms':>9} "
                   f"{'floor/t':>7}")
+            # the rounds go round-robin over the layers: a spell of the machine lasting
+            # seconds to a minute then spoils one round of several layers (the median drops
+            # it), not every round of one layer
+            cases = []
             for dtype in dtypes:
                 for name in names:
                     layer, module = LAYERS[name], modules[name]
                     x, w, b, dy = problem(layer, dtype)
                     forward, backward = torch_calls(layer, x, w, b, dy)
-                    for part, ours, theirs in (
-                            ("backward", lambda m=module, a=(dy, x, w): m.backward(*a), backward),
-                            ("forward", lambda m=module, a=(x, w, b): m.forward(*a), forward)):
-                        wall, cpu, everything, a, t, again = compare(
-                            ours, theirs, options.rounds, options.repeats, probe)
-                        ratios[dtype, part].append(wall)
-                        every[dtype, part].append(everything)
-                        floor = ""
-                        if part == "backward" and conv_strategy(spec_of(layer)) == "planes":
-                            floor = f" {'-':>9} {'-':>7}"  # no multiply: no GEMM floor
-                        elif part == "backward":
-                            probe.wait()
-                            seconds = gemm_floor(layer, dtype, options.repeats)
-                            floors[dtype].append(seconds / t)
-                            floor = f" {1e3 * seconds:9.2f} {seconds / t:7.2f}"
-                        print(f"{name:10} {conv_strategy(spec_of(layer)):10} {dtype:8} "
-                              f"{part:8} {1e3 * a:8.2f} {1e3 * t:8.2f} {wall:6.2f} {cpu:6.2f} "
-                              f"{everything:6.2f} {again:5d}{floor}", flush=True)
+                    cases.append((name, dtype, "backward",
+                                  lambda m=module, a=(dy, x, w): m.backward(*a), backward))
+                    cases.append((name, dtype, "forward",
+                                  lambda m=module, a=(x, w, b): m.forward(*a), forward))
+            results = {case[:3]: ([], [], 0) for case in cases}
+            for number in range(options.rounds):
+                for name, dtype, part, ours, theirs in cases:
+                    counted, every_attempt, again = measure_round(ours, theirs, options.repeats,
+                                                                  probe)
+                    kept, all_attempts, before = results[name, dtype, part]
+                    kept.append(counted)
+                    all_attempts.extend(every_attempt)
+                    results[name, dtype, part] = (kept, all_attempts, before + again)
+                    probe.spells += again
+                print(f"round {number + 1} of {options.rounds} done", file=sys.stderr, flush=True)
+            for name, dtype, part, _, _ in cases:
+                kept, all_attempts, again = results[name, dtype, part]
+                layer = LAYERS[name]
+                wall = statistics.median(r[0] for r in kept)
+                cpu = statistics.median(r[1] for r in kept)
+                a = statistics.median(r[2] for r in kept)
+                t = statistics.median(r[3] for r in kept)
+                everything = statistics.median(all_attempts)
+                ratios[dtype, part].append(wall)
+                every[dtype, part].append(everything)
+                floor = ""
+                if part == "backward" and conv_strategy(spec_of(layer)) == "planes":
+                    floor = f" {'-':>9} {'-':>7}"  # no multiply: no GEMM floor
+                elif part == "backward":
+                    probe.wait()
+                    seconds = gemm_floor(layer, dtype, options.repeats)
+                    floors[dtype].append(seconds / t)
+                    floor = f" {1e3 * seconds:9.2f} {seconds / t:7.2f}"
+                print(f"{name:10} {conv_strategy(spec_of(layer)):10} {dtype:8} "
+                      f"{part:8} {1e3 * a:8.2f} {1e3 * t:8.2f} {wall:6.2f} {cpu:6.2f} "
+                      f"{everything:6.2f} {again:5d}{floor}", flush=True)
             for (dtype, part), values in ratios.items():
                 if values:
                     spells = every[dtype, part]
