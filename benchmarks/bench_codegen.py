@@ -18,7 +18,7 @@ the machine could spoil all of them), in wall time and in CPU time (``time.proce
 threads). With ``--probe``, a round is measured again when a two-core probe (a two-thread
 multiply, see PROBE_SIZE) before, between or after its blocks finds the machine in one of its
 spells without a second core; column ``all`` is the median ratio over every round measured,
-spells included, and ``again`` the number of rounds measured again. Peak memory of one backward
+spells included, and ``again`` the number of repeated attempts. Peak memory of one backward
 call on the ResNet layer is measured for both sides in fresh child processes (peak RSS above
 the RSS before the call, Linux ``clear_refs``). torch is optional: without it only the
 naive-loop comparison is printed.
@@ -187,23 +187,25 @@ PROBE_SIZE = 512
 PROBE_SPEEDUP = 1.7
 PROBE_ATTEMPTS = 4
 PROBE_WAIT_SECONDS = 10
-"""The two-core probe. On the Zen 4 VM the machine has spells of a second to a minute in which
+"""The two-core probe. On the Zen 4 VM the machine has spells of 1 s to a minute in which
 the second vCPU is not there (the host does not report steal time): a two-thread multiply takes
 about as long as a one-thread one (a PROBE_SIZE-square float64 multiply: 2.6-2.8 ms on two
 threads, 1.9-2.1x faster than on one; in spells 3.6-5.0 ms, 1.05-1.5x faster), while a
-one-thread copy keeps its speed. In them a module whose multiplies run on two threads slows by
-up to 1.6x and torch's backward of some layers not at all (the 1-d layer in float64, 90 s of
+one-thread copy keeps its speed. In them a module whose multiplies run on two threads slows
+(1.1-1.9x) and torch's backward of some layers not at all (the 1-d layer in float64, 90 s of
 blocks in turns: the module 22-29 ms outside spells and 33-41 ms in them, torch 33-51 ms
 throughout). The probe times that multiply on two threads and on one (best of 3 calls each,
 one thread through threadpoolctl) before each round, between its two blocks and after it; a
 round counts when every probe finds two threads at least PROBE_SPEEDUP times faster than one.
-A round that does not is measured again, up to PROBE_ATTEMPTS times (the last attempt counts
-whatever the probe says), and before each attempt the run waits up to PROBE_WAIT_SECONDS for a
-probe with two cores. Every row prints the median ratio over all rounds measured as well,
-spells included, and how many were measured again. The probe is on with ``--probe`` (it needs
+A round that does not is measured again, at most PROBE_ATTEMPTS times in all (the last attempt
+counts whatever the probe says), and before each attempt the run waits up to
+PROBE_WAIT_SECONDS for a probe with two cores (the probe that ends the wait counts as the
+round's first). Every row prints the median ratio over every attempt as well, spells
+included, and the number of repeated attempts. The probe is on with ``--probe`` (it needs
 threadpoolctl); without it every round counts, as in runs 1-69 of results/codegen.txt. It is
 not the default because it costs time: with a third of the probes in spells (the Zen 4 on
-2026-12-03), the ResNet backward's five rounds took 8 minutes instead of half a minute."""
+2026-12-03), the ResNet backward's five rounds took 8 minutes instead of half a minute at
+ccd87ce (then 6 attempts and 30 s waits; now at most 4 and 10 s)."""
 
 
 class TwoCoreProbe:
@@ -241,12 +243,16 @@ class TwoCoreProbe:
         return self.controller is None or self.speedup() >= PROBE_SPEEDUP
 
     def wait(self):
-        """Wait (up to PROBE_WAIT_SECONDS) for a probe with two cores."""
+        """Wait (up to PROBE_WAIT_SECONDS) for a probe with two cores; whether the last
+        probe found them."""
         if self.controller is None:
-            return
+            return True
         deadline = time.perf_counter() + PROBE_WAIT_SECONDS
-        while not self.steady() and time.perf_counter() < deadline:
+        while not self.steady():
+            if time.perf_counter() >= deadline:
+                return False
             time.sleep(1.0)
+        return True
 
 
 def measure_round(ours, theirs, repeats, probe):
@@ -255,12 +261,13 @@ def measure_round(ours, theirs, repeats, probe):
     ratios of every attempt, and the number of attempts measured again."""
     every = []
     for attempt in range(PROBE_ATTEMPTS):
-        probe.wait()
+        steady = probe.wait()
         a, a_cpu = block(ours, repeats)
-        steady = probe.steady()
-        t, t_cpu = block(theirs, repeats)
-        time.sleep(SETTLE_SECONDS)  # torch's idle threads spin: let them stop first
         steady = probe.steady() and steady
+        t, t_cpu = block(theirs, repeats)
+        if probe.controller is not None:
+            time.sleep(SETTLE_SECONDS)  # torch's idle threads spin: let them stop first
+            steady = probe.steady() and steady
         every.append(a / t)
         if steady or attempt == PROBE_ATTEMPTS - 1:
             break
@@ -345,7 +352,7 @@ def main():
                   f"{'torch ms':>8} {'wall':>6} {'cpu':>6} {'all':>6} {'again':>5} {'floor ms':>9} "
                   f"{'floor/t':>7}")
             # the rounds go round-robin over the layers: a spell of the machine lasting
-            # seconds to a minute then spoils one round of several layers (the median drops
+            # 1 s to a minute then spoils one round of several layers (the median drops
             # it), not every round of one layer
             cases = []
             for dtype in dtypes:
@@ -403,7 +410,7 @@ def main():
             print("load average (1, 5, 15 min) after the timings: %.2f %.2f %.2f"
                   % os.getloadavg())
             if options.probe:
-                print(f"rounds measured again in spells: {probe.spells}")
+                print(f"attempts repeated in spells: {probe.spells}")
             if not options.no_memory and "resnet" in names:
                 for dtype in dtypes:
                     peaks = memory(dtype)

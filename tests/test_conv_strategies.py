@@ -503,3 +503,24 @@ def test_rows_first_weight_gradient_matches_the_loops(dtype):
     for got, want in zip(module.backward(dy, x, w),
                          loop_reference.conv_backward(*wide, *geometry(spec))):
         np.testing.assert_allclose(got, want, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_phases_blocks_split_every_chunk_evenly_and_stay_right(dtype, monkeypatch):
+    """Blocks of at most 256 grid positions (PHASE_BLOCK_BYTES of 1 byte), chunks of two
+    images and a last chunk of one: the full chunks (2 * 13^2 = 338 positions) and the last
+    (169) each split into equal blocks (169 positions each); the result
+    equals the loop reference."""
+    spec = conv((24, 23), 3, 2, 1, 2, cin=4, cout=6, groups=2, batch=5)
+    module = module_for(spec)[0]
+    assert conv_strategy(spec) == "phases"
+    x, w, _, dy = random_problem(spec, dtype, 3)
+    image_entries = (2 * 4 * 4 + 6) * 13 * 13  # x's phases, dX's and dy per image
+    monkeypatch.setattr(module, "WORKSPACE_BYTES", 2 * image_entries * x.itemsize)
+    monkeypatch.setattr(module, "PHASE_BLOCK_BYTES", 1)
+    assert module._phase_block(338, 256) == 169 and module._phase_block(169, 169) == 169
+    assert module._phase_block(1000, 256) == 250
+    want = loop_reference.conv_backward(dy, x, w, *geometry(spec))
+    tolerance = 1e-4 if dtype == np.float32 else 1e-12
+    for got, expected in zip(module.backward(dy, x, w), want):
+        np.testing.assert_allclose(got, expected, rtol=tolerance, atol=tolerance)

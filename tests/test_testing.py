@@ -510,3 +510,17 @@ def test_a_reversed_weight_gradient_is_named_as_reversed_not_shifted(kernel, str
     report = result.report()
     assert not result.passed and "dW is rot180 of the right dW" in report
     assert "shifted" not in report
+
+
+def test_a_weight_gradient_reversed_on_one_axis_is_named_with_its_axis():
+    from tests.implementations import conv_loops
+    # 2x2 taps, dW reversed along width only: with 2 taps also a shift by one
+
+    def backward(dy, x, w):
+        dx, dw, db = conv_loops.backward(dy, x, w)
+        return dx, dw[..., ::-1].copy(), db
+    result = check_backward(backward, "conv", input=(4, 4), kernel=2, in_channels=1,
+                            out_channels=2)
+    report = result.report()
+    assert not result.passed and "dW is reversed on spatial axis 1 only" in report
+    assert "shifted" not in report

@@ -231,11 +231,9 @@ PHASE_BLOCK_BYTES = 4 * 2**20  # x's columns (and dX's) per block of grid positi
 # (32, 16, 32^2, 32, k3 s2 p1); 1 MiB blocks took 1.14x on the stem in float64.
 
 
-def _phase_block(rows, width, itemsize):
-    """Grid positions per block of the phases backward: ``width`` positions split into equal
-    blocks of at most about PHASE_BLOCK_BYTES of columns (``rows`` = C_in * taps rows), at
-    least 256 positions each."""
-    most = max(256, PHASE_BLOCK_BYTES // (rows * itemsize))
+def _phase_block(width, most):
+    """Grid positions per block: ``width`` positions split into as few equal blocks as hold at
+    most ``most`` positions each (the last one shorter by less than the number of blocks)."""
     blocks = -(-width // most)
     return -(-width // blocks)
 
@@ -319,7 +317,9 @@ def backward(dy, x, w):
     dy_grid = _take("dy_grid", (OUT_CHANNELS, size * image), x.dtype, taken)
     # the columns of one block, rows (c', j) in group order, each after reach columns that
     # hold the block before's last ones (see _read_back)
-    block = _phase_block(IN_CHANNELS * len(TAPS), size * image, x.itemsize)
+    # about PHASE_BLOCK_BYTES of columns (C_in * taps rows) per block, at least 256 positions
+    most = max(256, int(PHASE_BLOCK_BYTES // (IN_CHANNELS * len(TAPS) * x.itemsize)))
+    block = _phase_block(size * image, most)
     # then a row of ones, so that dW's multiply also gives db[o] = sum_q G[o, q] * 1 (G holds
     # every entry of dy, and zeros)
     shape = (IN_CHANNELS * len(TAPS) + 1, reach + block)
@@ -353,8 +353,9 @@ def backward(dy, x, w):
         sums = _view(dx_phases, (*STRIDE, IN_CHANNELS, size * image))
         windows = [_windows(x_grid[group[0]], group, width) for group in groups]
         columns[:, :, :reach] = 0  # no block before the first
-        for begin in range(0, width, block):
-            span = min(block, width - begin)
+        step = _phase_block(width, block)  # a shorter last chunk: equal blocks of its own
+        for begin in range(0, width, step):
+            span = min(step, width - begin)
             part_rows = rows[:, :, begin:begin + span]
             # dW: the window s*i + d*j is phase (d*j) mod s read at q + off_j, so the
             # columns cols[(c', j), q] = phase[c', q + off_j] are one strided copy per group

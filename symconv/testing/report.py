@@ -8,6 +8,7 @@ polynomial the implementation computes, and the name of the mistake when it is a
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 
@@ -176,10 +177,11 @@ def diagnose(run, mismatch, recovered: dict) -> list[str]:
     name = mismatch.gradient[1:]
     # a whole gradient reversed explains every entry; the term maps would name one entry's
     # shift (with 2 taps, tap 0 reads X one step on)
-    found = flipped_mistake(name, *gradient_values(run, mismatch))
-    if not found and name in recovered and recovered[name][1] is not None:
+    reversal = flipped_mistake(name, *gradient_values(run, mismatch))
+    found = list(reversal)
+    if not reversal and name in recovered and recovered[name][1] is not None:
         found += polynomial_mistakes(run, *recovered[name][:2])
-    found += numeric_mistakes(run, mismatch)
+    found += numeric_mistakes(run, mismatch, reversal)
     if any(note.startswith(f"{mismatch.gradient} is not a fixed function")
            for note in run.result.notes):
         found.append("not one fixed polynomial of the inputs: a second call with the same "
@@ -295,7 +297,7 @@ def gradient_values(run, mismatch) -> tuple[np.ndarray, np.ndarray]:
     return run.got[mismatch.point][name], run.expected[mismatch.point][name][0]
 
 
-def numeric_mistakes(run, mismatch) -> list[str]:
+def numeric_mistakes(run, mismatch, reversal: list[str]) -> list[str]:
     found = []
     name = mismatch.gradient[1:]
     number = mismatch.point
@@ -314,7 +316,8 @@ def numeric_mistakes(run, mismatch) -> list[str]:
         found.append("wrong only where every input is negative: windows over the padding "
                      "pick the padding (padded with 0 instead of -inf?)")
     found += leftover_mistake(run, name, got, want)
-    found += flipped_mistake(name, got, want) or shifted_mistake(name, got, want)
+    if not reversal:   # a reversal is reported first by diagnose
+        found += shifted_mistake(name, got, want)
     if run.prepared.layer.name == "relu" and got.shape == want.shape:
         dy, x = point.arrays["G"], point.arrays["X"]
         if np.array_equal(got, dy * (x < 0)):   # first: at small sizes it can match both
@@ -354,17 +357,27 @@ def leftover_mistake(run, name: str, got: np.ndarray, want: np.ndarray) -> list[
 
 
 def flipped_mistake(name: str, got: np.ndarray, want: np.ndarray) -> list[str]:
-    """``got`` = ``want`` with every spatial axis reversed (rot180 of the right gradient).
-    Checked before :func:`shifted_mistake`: along an axis of 2 entries a reversal is also a
-    shift by one on the one entry both share."""
+    """``got`` = ``want`` with some spatial axes reversed (all of them: rot180 of the right
+    gradient). Checked before :func:`shifted_mistake` and the term maps: along an axis of 2
+    entries a reversal is also a shift by one on the one entry both share."""
     if (not isinstance(got, np.ndarray) or got.shape != want.shape or got.ndim < 3
             or np.array_equal(got, want)):
         return []
-    turned = want[(Ellipsis, *(slice(None, None, -1),) * (want.ndim - 2))]
-    if np.array_equal(got, turned):
-        cause = (" (a true convolution of x with dy where their cross-correlation is needed?)"
-                 if name == "W" else "")
-        return [f"d{name} is rot180 of the right d{name}: every spatial axis reversed{cause}"]
+    spatial = range(2, got.ndim)
+    for count in range(len(spatial), 0, -1):  # every axis first, then fewer
+        for axes in itertools.combinations(spatial, count):
+            turned = want[tuple(slice(None, None, -1) if axis in axes else slice(None)
+                                for axis in range(got.ndim))]
+            if not np.array_equal(got, turned):
+                continue
+            if count == len(spatial):
+                cause = (" (a true convolution of x with dy where their cross-correlation is "
+                         "needed?)" if name == "W" else "")
+                return [f"d{name} is rot180 of the right d{name}: every spatial axis "
+                        f"reversed{cause}"]
+            listed = ", ".join(str(axis - 2) for axis in axes)
+            return [f"d{name} is reversed on spatial ax{'es' if count > 1 else 'is'} {listed} "
+                    f"only (rot180 reverses every axis)"]
     return []
 
 
