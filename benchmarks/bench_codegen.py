@@ -205,7 +205,9 @@ included, and the number of repeated attempts. The probe is on with ``--probe`` 
 threadpoolctl); without it every round counts, as in runs 1-69 of results/codegen.txt. It is
 not the default because it costs time: with a third of the probes in spells (the Zen 4 on
 2026-12-03), the ResNet backward's five rounds took 8 minutes instead of half a minute at
-ccd87ce (then 6 attempts and 30 s waits; now at most 4 and 10 s)."""
+ccd87ce (then 6 attempts and 30 s waits; now at most 4 and 10 s). With the rounds
+round-robin, the first round of all 52 rows took 11 minutes at f11f79a (about an hour per
+run)."""
 
 
 class TwoCoreProbe:
