@@ -222,7 +222,6 @@ class TwoCoreProbe:
                 raise SystemExit("--probe needs threadpoolctl: pip install threadpoolctl") from None
             self.controller = ThreadpoolController()
         self.matrix = np.random.default_rng(2).standard_normal((PROBE_SIZE, PROBE_SIZE))
-        self.spells = 0
 
     def best_seconds(self):
         """Best wall seconds of three multiplies."""
@@ -259,8 +258,8 @@ class TwoCoreProbe:
 
 def measure_round(ours, theirs, repeats, probe):
     """One round: our block, then torch's, measured again while ``probe`` finds a spell.
-    Returns the counted (wall ratio, CPU ratio, our seconds, torch's seconds), the wall
-    ratios of every attempt, and the number of attempts measured again."""
+    Returns the counted (wall ratio, CPU ratio, our seconds, torch's seconds) and the wall
+    ratios of every attempt (one more than the attempts repeated)."""
     every = []
     for attempt in range(PROBE_ATTEMPTS):
         steady = probe.wait()
@@ -273,7 +272,7 @@ def measure_round(ours, theirs, repeats, probe):
         every.append(a / t)
         if steady or attempt == PROBE_ATTEMPTS - 1:
             break
-    return (a / t, a_cpu / t_cpu if t_cpu else float("nan"), a, t), every, len(every) - 1
+    return (a / t, a_cpu / t_cpu if t_cpu else float("nan"), a, t), every
 
 
 def rss_kib(field):
@@ -366,19 +365,18 @@ def main():
                                   lambda m=module, a=(dy, x, w): m.backward(*a), backward))
                     cases.append((name, dtype, "forward",
                                   lambda m=module, a=(x, w, b): m.forward(*a), forward))
-            results = {case[:3]: ([], [], 0) for case in cases}
+            # per case: the counted rounds, and the wall ratios of every attempt of every round
+            results = {case[:3]: ([], []) for case in cases}
             for number in range(options.rounds):
                 for name, dtype, part, ours, theirs in cases:
-                    counted, every_attempt, again = measure_round(ours, theirs, options.repeats,
-                                                                  probe)
-                    kept, all_attempts, before = results[name, dtype, part]
+                    counted, attempts = measure_round(ours, theirs, options.repeats, probe)
+                    kept, all_attempts = results[name, dtype, part]
                     kept.append(counted)
-                    all_attempts.extend(every_attempt)
-                    results[name, dtype, part] = (kept, all_attempts, before + again)
-                    probe.spells += again
+                    all_attempts.extend(attempts)
                 print(f"round {number + 1} of {options.rounds} done", file=sys.stderr, flush=True)
             for name, dtype, part, _, _ in cases:
-                kept, all_attempts, again = results[name, dtype, part]
+                kept, all_attempts = results[name, dtype, part]
+                again = len(all_attempts) - len(kept)  # attempts repeated in spells
                 layer = LAYERS[name]
                 wall = statistics.median(r[0] for r in kept)
                 cpu = statistics.median(r[1] for r in kept)
@@ -412,7 +410,8 @@ def main():
             print("load average (1, 5, 15 min) after the timings: %.2f %.2f %.2f"
                   % os.getloadavg())
             if options.probe:
-                print(f"attempts repeated in spells: {probe.spells}")
+                repeated = sum(len(attempts) - len(kept) for kept, attempts in results.values())
+                print(f"attempts repeated in spells: {repeated}")
             if not options.no_memory and "resnet" in names:
                 for dtype in dtypes:
                     peaks = memory(dtype)
