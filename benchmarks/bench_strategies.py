@@ -1,6 +1,6 @@
 """Two strategy choices for one layer of bench_codegen, timed against each other in one
-process: the generated backward as the rules choose it (A), and as they choose it with some
-of the rules' constants changed (B).
+process: the generated backward (or, with ``--pass forward``, the forward) as the rules
+choose it (A), and as they choose it with some of the rules' constants changed (B).
 
 LAYER is a layer of bench_codegen by name or N,C_in,SPATIAL,C_out,k,s,p,d,groups.
 
@@ -114,10 +114,13 @@ def module_at(commit, layer_name, directory):
     return imported(Path(directory) / "at_commit.py")
 
 
-def one_call(module, dy, x, w):
-    """Seconds of one backward call."""
+def one_call(module, dy, x, w, pass_="backward"):
+    """Seconds of one backward call (or one forward call)."""
     start = time.perf_counter()
-    module.backward(dy, x, w)
+    if pass_ == "forward":
+        module.forward(x, w)
+    else:
+        module.backward(dy, x, w)
     return time.perf_counter() - start
 
 
@@ -131,6 +134,8 @@ def main(argv=None):
                         help="B: the module as the code of COMMIT generates it")
     parser.add_argument("--dtypes", default="float64,float32")
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--pass", dest="pass_", choices=("backward", "forward"),
+                        default="backward", help="the pass to time (default: backward)")
     options = parser.parse_args(argv)
     if options.against and options.settings:
         raise SystemExit("--against and --set: choose one")
@@ -156,14 +161,18 @@ def main(argv=None):
     for dtype in options.dtypes.split(","):
         x, w, _, dy = problem(layer, dtype)
         tolerance = 1e-9 if dtype == "float64" else 1e-4
-        for got, want in zip(second.backward(dy, x, w), first.backward(dy, x, w)):
+        if options.pass_ == "forward":
+            pairs = [(second.forward(x, w), first.forward(x, w))]
+        else:
+            pairs = zip(second.backward(dy, x, w), first.backward(dy, x, w))
+        for got, want in pairs:
             assert np.abs(got - want).max() <= tolerance * max(1.0, np.abs(want).max())
         times = {"A": [], "B": []}
         for round_ in range(options.rounds):
             sides = (("A", first), ("B", second))
             for name, module in sides if round_ % 2 == 0 else sides[::-1]:
-                module.backward(dy, x, w)
-                times[name].append(one_call(module, dy, x, w))
+                one_call(module, dy, x, w, options.pass_)  # untimed
+                times[name].append(one_call(module, dy, x, w, options.pass_))
         ratios = [b / a for a, b in zip(times["A"], times["B"])]
         print(f"  {dtype}: A {statistics.median(times['A']) * 1e3:.2f} ms, "
               f"B {statistics.median(times['B']) * 1e3:.2f} ms (medians); B/A per round: "

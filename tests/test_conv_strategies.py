@@ -20,10 +20,18 @@ import numpy as np
 import pytest
 
 from symconv.layers.conv import module as conv_module
+from symconv.layers.conv.layer import LAYER as CONV
 from symconv.layers.conv.module import conv_strategy, shift_method
+from symconv.render.artifacts import generate
 from tests import loop_reference
 from tests.conftest import conv
-from tests.generated_modules import IM2COL_FORCED, geometry, module_for, random_problem
+from tests.generated_modules import (
+    IM2COL_FORCED,
+    geometry,
+    import_source,
+    module_for,
+    random_problem,
+)
 
 STRATEGY_SPECS = {
     "pointwise-2d-groups": conv((5, 4), 1, cin=4, cout=6, groups=2, batch=3),
@@ -524,3 +532,57 @@ def test_phases_blocks_split_every_chunk_evenly_and_stay_right(dtype, monkeypatc
     tolerance = 1e-4 if dtype == np.float32 else 1e-12
     for got, expected in zip(module.backward(dy, x, w), want):
         np.testing.assert_allclose(got, expected, rtol=tolerance, atol=tolerance)
+
+
+def _forward_matches_the_loops(module, spec, seed, dtype, batch=None):
+    """The forward (with b) of one random problem in ``dtype`` against the float64 loops."""
+    x, w, b, _ = random_problem(spec, dtype, seed=seed, batch=batch)
+    wide = [a.astype(np.float64) for a in (x, w, b)]
+    got = module.forward(x, w, b)
+    assert got.dtype == dtype and got.flags.c_contiguous
+    np.testing.assert_allclose(got, loop_reference.conv_forward(*wide, *geometry(spec)),
+                               rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("name", [name for name in sorted(STRATEGY_SPECS)
+                                  if name.startswith("shift-")])
+@pytest.mark.parametrize("limit", ["columns", "bytes"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_grid_forward_blocks(name, limit, dtype, monkeypatch):
+    """The shift strategy's forward on x's grid in blocks of 3 or 7 grid columns (set by
+    FORWARD_COLUMNS, or by FORWARD_BLOCK_BYTES holding 3 columns of the stack), so that
+    blocks start and end inside rows and images, over chunks of 2 images of a batch of 5,
+    twice in a row (the second call reuses the cached scratch). The grid forward is forced
+    on every shift spec, whatever its output channels and rows."""
+    spec = STRATEGY_SPECS[name]
+    with rules(name), mock.patch.multiple(conv_module, SHIFT_FORWARD_CHANNELS=float("inf"),
+                                          SHIFT_FORWARD_ROW=float("inf")):
+        source = generate(CONV, spec)[0]
+    module = import_source(source, f"grid_forward_{len(source)}_{limit}_{dtype.__name__}")
+    assert module.FORWARD_COLUMNS == 4096
+    if limit == "columns":
+        monkeypatch.setattr(module, "FORWARD_COLUMNS", 7)
+    else:
+        row = spec.in_channels * len(module.TAPS) * np.dtype(dtype).itemsize
+        monkeypatch.setattr(module, "FORWARD_BLOCK_BYTES", 3 * row + row // 2)
+    monkeypatch.setattr(module, "_chunk_size", lambda batch, *_: min(batch, 2))
+    for seed in (21, 22):
+        _forward_matches_the_loops(module, spec, seed, dtype, batch=5)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_shift_forward_on_im2col_when_the_rule_says_so(dtype):
+    """The shift strategy's forward on x's grid for few output channels and short rows, and
+    on im2col with SHIFT_FORWARD_CHANNELS = 0 (the measured alternative, for
+    bench_strategies.py --pass forward), the backward unchanged."""
+    name = "shift-columns-2d"
+    spec = STRATEGY_SPECS[name]
+    with rules(name):
+        assert "FORWARD_COLUMNS" in generate(CONV, spec)[0]
+    with rules(name), mock.patch.object(conv_module, "SHIFT_FORWARD_CHANNELS", 0):
+        source = generate(CONV, spec)[0]
+    module = import_source(source, f"im2col_forward_{dtype.__name__}")
+    assert 'strategy "shift"' in source and "FORWARD_COLUMNS" not in source
+    assert "The forward pass is im2col's" in source
+    _forward_matches_the_loops(module, spec, 23, dtype)
+    _backward_matches_the_loops(module, spec, 23, dtype)

@@ -136,8 +136,10 @@ most WORKSPACE_BYTES (below).
 Grid positions that are not outputs hold zeros in G, so dW also multiplies them with x, and
 dX multiplies them with w: when w holds an inf or NaN, or dW comes out non-finite (a zero
 of G times an inf in x), the call is redone by im2col and col2im, whose products are exactly
-the layer's. The forward pass is im2col's (measured faster):
-    O = w_g @ cols_g, cols[(c', j), (n, i)] = Xp[n, c', i + d*j]
+the layer's. The forward pass runs on x's grid as well, per block of FORWARD_COLUMNS
+(4,096) grid columns or FORWARD_BLOCK_BYTES (8 MiB) of stack, whichever is fewer:
+    O[:, q] = W @ S[:, q],  S[(c', j), q] = Xp[c', q + off_j]      x's shifted views, stacked
+with W = w as (C_out, C_in * taps) per group; output i is read at its grid position q(i).
 
 Non-finite values (like PyTorch): dX[u] is the IEEE sum of exactly the products
 w[o, c', j] * dy[n, o, i] that the layer has for u (no product with padding), so an inf or
@@ -147,10 +149,10 @@ of dy and w with the zero padding of x, as im2col computes them.
 
 Memory: every returned array is new on each call and C-contiguous (whatever the inputs'
 order): no result shares memory with another result, an input, or anything the module keeps.
-Within a call the batch is processed in chunks of whole images whose grids (x, dy and dX)
-hold at most WORKSPACE_BYTES (32 MiB; one image per chunk when a single image needs more);
-the columns, stack or product of one block of grid positions (above) add at most 8 MiB
-per buffer.
+Within a call the batch is processed in chunks of whole images whose grids (x, dy and dX
+in the backward, x and O in the forward) hold at most WORKSPACE_BYTES (32 MiB; one image
+per chunk when a single image needs more); the columns, stack or product of one block of
+grid positions (above) add at most 8 MiB per buffer.
 Between calls the module keeps at most CACHE_BYTES (64 MiB) of this scratch (never a
 result) for the next call, since fresh large arrays cost page faults; whatever exceeds it
 is freed when the call returns. A call takes the cached buffers for itself, so calls from
@@ -179,9 +181,9 @@ TAPS = tuple(np.ndindex(*KERNEL))  # kernel offsets j, row-major
 ALL = (slice(None), slice(None))  # the two leading axes, untouched by spatial slicing
 
 _scratch = {}  # role -> flat buffer kept for the next call (see the module docstring)
-GRID_GAPS = (1, 1)  # zeros after each row of the backward's grid (_grid_shape)
+GRID_GAPS = (1, 1)  # zeros after each row of the grid (_grid_shape)
 _offsets = {}  # padded shape -> the tap offsets on its flat grid (_grid_offsets)
-_geometries = {}  # input size -> the backward's sizes on its grid (_geometry)
+_geometries = {}  # input size -> the sizes on its grid (_geometry)
 
 
 def output_size(spatial):
@@ -523,8 +525,62 @@ def _rotated_transposed(w):
     return kernel.transpose(0, 2, 3, 1).reshape(GROUPS, IN_PER_GROUP * len(TAPS), OUT_PER_GROUP)
 
 
+FORWARD_COLUMNS = 4096  # the most grid columns per block of the forward's stack
+FORWARD_BLOCK_BYTES = 8 * 2**20  # the most bytes of the forward's stack per block
+
+
+def forward(x, w, b=None):
+    """O = b + cross-correlation of the padded x with w (dilation, groups), on x's grid:
+
+        O[g, :, q] = sum_j w[g, :, :, j] @ Xp[g][:, q + off_j] = W[g] @ S[g][:, q]
+        S[g][(c', j), q] = Xp[g][c', q + off_j]          x's shifted views, stacked
+
+    with W = w as ``(g, C_out/g, C_in/g * taps)`` and output i at its grid position q(i)
+    (the other positions are computed and dropped). S is copied per block of grid columns
+    (one strided copy of all taps' views), FORWARD_COLUMNS of them or as many as fit in
+    FORWARD_BLOCK_BYTES, and multiplied while it is in the cache. The window of an output
+    reads only its own padded positions, so every output holds exactly the layer's
+    products."""
+    _check_input(x)
+    _check("w", w, WEIGHT_SHAPE, x.dtype)
+    if b is not None:
+        _check("b", b, (OUT_CHANNELS,), x.dtype)
+    batch, spatial = x.shape[0], x.shape[2:]
+    out_size, grid, reach, image, _, inside, _ = _geometry(spatial)
+    size = _chunk_size(batch, (IN_CHANNELS + OUT_CHANNELS) * image, x.itemsize)
+    row = IN_CHANNELS * len(TAPS) * x.itemsize  # bytes per column of the stack
+    width = max(1, min(FORWARD_COLUMNS, FORWARD_BLOCK_BYTES // row, size * image))
+    taken = {}
+    x_grid = _take("forward_x_grid", (IN_CHANNELS, size * image + reach), x.dtype, taken)
+    stack_entry = _take("forward_stack", (IN_CHANNELS * len(TAPS), width), x.dtype, taken)
+    product = _take("forward_product", (OUT_CHANNELS, size * image), x.dtype, taken)
+    out = np.empty((batch, OUT_CHANNELS, *out_size), x.dtype)
+    kernel = w.reshape(GROUPS, OUT_PER_GROUP, IN_PER_GROUP * len(TAPS))
+    outputs = tuple(slice(0, m) for m in out_size)
+    layout = (size, grid, reach)
+    for start in range(0, batch, size):
+        part = slice(start, min(start + size, batch))
+        count = part.stop - start
+        columns = count * image
+        source = _on_grid(x[part], inside, x_grid, layout)
+        shifted = _tap_view(source, grid, columns)  # shifted[c', j, q] = Xp[c', q + off_j]
+        result = _view(product, (GROUPS, OUT_PER_GROUP, columns))
+        for begin in range(0, columns, width):
+            span = min(width, columns - begin)
+            stack = _view(stack_entry, (IN_CHANNELS, *KERNEL, span))
+            stack[...] = shifted[..., begin:begin + span]
+            np.matmul(kernel, stack.reshape(GROUPS, IN_PER_GROUP * len(TAPS), span),
+                      out=result[:, :, begin:begin + span])
+        planes = result.reshape(OUT_CHANNELS, count, *grid)
+        out[part] = _channels_first(planes[(*ALL, *outputs)])
+    _keep(taken)
+    if b is not None:
+        out += b.reshape(OUT_CHANNELS, *(1,) * RANK)
+    return out
+
+
 def _geometry(spatial):
-    """The backward's sizes for inputs of ``spatial`` size, computed once per size:
+    """The sizes on the grid for inputs of ``spatial`` size, computed once per size:
 
         out_size   the output length per axis (:func:`output_size`)
         grid       an image's grid (:func:`_grid_shape`)
@@ -594,37 +650,6 @@ def backward(dy, x, w):
     if not np.isfinite(dw).all():
         return _backward_columns(dy, x, w)  # maybe a margin zero of G times an inf in x
     return dx, dw, db
-
-
-def forward(x, w, b=None):
-    """O = b + cross-correlation of the padded x with w (stride, dilation, groups)."""
-    _check_input(x)
-    _check("w", w, WEIGHT_SHAPE, x.dtype)
-    if b is not None:
-        _check("b", b, (OUT_CHANNELS,), x.dtype)
-    batch, spatial = x.shape[0], x.shape[2:]
-    out_size = output_size(spatial)
-    padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, PADDING))
-    size = _chunk_size(batch, IN_CHANNELS * len(TAPS) * _size(out_size), x.itemsize)
-    taken = {}
-    x_padded = _take("x_padded", (IN_CHANNELS, size, *padded), x.dtype, taken)
-    columns = _take("cols", (IN_CHANNELS, len(TAPS), size, *out_size), x.dtype, taken)
-    product = _take("product", (OUT_CHANNELS, size, *out_size), x.dtype, taken)
-    out = np.empty((batch, OUT_CHANNELS, *out_size), x.dtype)
-    kernel = w.reshape(GROUPS, OUT_PER_GROUP, -1)
-    for start in range(0, batch, size):
-        part = slice(start, min(start + size, batch))
-        source = _pad(x[part], PADDING, x_padded, size)
-        cols = _im2col(source, out_size, STRIDE, DILATION, columns)
-        cols = cols.reshape(GROUPS, IN_PER_GROUP * len(TAPS), -1)
-        # one matrix multiply per group: (C_out/g, C_in/g * taps) @ (C_in/g * taps, n * M)
-        result = _view(product, (GROUPS, OUT_PER_GROUP, cols.shape[2]))
-        np.matmul(kernel, cols, out=result)
-        out[part] = _channels_first(result.reshape(OUT_CHANNELS, -1, *out_size))
-    _keep(taken)
-    if b is not None:
-        out += b.reshape(OUT_CHANNELS, *(1,) * RANK)
-    return out
 
 
 def _backward_columns(dy, x, w):
