@@ -317,6 +317,25 @@ def test_non_finite_x_reaches_only_its_products(named, value):
         np.testing.assert_allclose(got[finite], want[finite], rtol=1e-12, atol=1e-12)
 
 
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+def test_non_finite_x_reaches_only_its_outputs(named, value):
+    """An inf/NaN in x reaches exactly the outputs whose windows hold it, as in the loops:
+    the grid forward computes positions that are not outputs (and drops them), but an
+    output's window reads only its own padded positions."""
+    _, spec, module = named
+    x, w, b, _ = random_problem(spec, np.float64, seed=24)
+    x.flat[x.size // 3::11] = value  # some of them in windows whatever the stride
+    with np.errstate(invalid="ignore"):  # inf - inf in the sums
+        got = module.forward(x, w, b)
+        want = loop_reference.conv_forward(x, w, b, *geometry(spec))
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_array_equal(np.isposinf(got), np.isposinf(want))
+    np.testing.assert_array_equal(np.isneginf(got), np.isneginf(want))
+    finite = np.isfinite(want)
+    assert not finite.all()
+    np.testing.assert_allclose(got[finite], want[finite], rtol=1e-12, atol=1e-12)
+
 def test_every_shift_method_is_exercised():
     methods = set()
     for name, spec in STRATEGY_SPECS.items():
