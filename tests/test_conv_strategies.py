@@ -577,7 +577,8 @@ def test_grid_forward_blocks(name, limit, dtype, monkeypatch):
     with rules(name), mock.patch.multiple(conv_module, SHIFT_FORWARD_CHANNELS=float("inf"),
                                           SHIFT_FORWARD_ROW=float("inf")):
         source = generate(CONV, spec)[0]
-    module = import_source(source, f"grid_forward_{len(source)}_{limit}_{dtype.__name__}")
+    module = import_source(source, f"grid_forward_{name}_{limit}_{dtype.__name__}"
+                                   .replace("-", "_"))
     assert module.FORWARD_COLUMNS == 4096
     if limit == "columns":
         monkeypatch.setattr(module, "FORWARD_COLUMNS", 7)

@@ -219,6 +219,25 @@ def test_conv_backward_memory_is_bounded_and_released(cin, cout, stride, strateg
         assert sum(entry[0].nbytes for entry in module._scratch.values()) <= cache
 
 
+@pytest.mark.parametrize("cin, cout, stride, strategy",
+                         [(8, 16, 2, "phases"), (1, 8, 1, "shift")], ids=["phases", "shift"])
+def test_forward_and_backward_in_turns_keep_at_most_the_cache(cin, cout, stride, strategy,
+                                                              monkeypatch):
+    """A forward and a backward in turns (a training step) leave at most CACHE_BYTES cached
+    between them: each call counts what the other pass left in the cache."""
+    spec = conv((20, 20), 3, stride, 1, cin=cin, cout=cout, batch=16)
+    module, _ = conv_module_for(spec)
+    assert f'strategy "{strategy}"' in module.__doc__
+    monkeypatch.setattr(module, "WORKSPACE_BYTES", 2**18)
+    monkeypatch.setattr(module, "CACHE_BYTES", 2**18)
+    monkeypatch.setattr(module, "_scratch", {})
+    x, w, _, dy = random_problem(spec)
+    for _ in range(3):
+        module.forward(x, w)
+        module.backward(dy, x, w)
+        assert 0 < sum(entry[0].nbytes for entry in module._scratch.values()) <= 2**18
+
+
 def test_conv_module_is_safe_to_call_from_several_threads():
     """Each call takes the cached scratch for itself: concurrent calls agree with serial ones."""
     spec = conv((12, 12), 3, 1, 1, cin=4, cout=4, batch=4)

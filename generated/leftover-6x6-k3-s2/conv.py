@@ -155,8 +155,9 @@ def _take(role, shape, dtype, taken):
 
 
 def _keep(taken):
-    """Cache the call's scratch for the next call, smallest first, up to CACHE_BYTES."""
-    total = 0
+    """Cache the call's scratch for the next call, smallest first, while the cache, with what
+    other calls (the other pass) left in it, holds at most CACHE_BYTES."""
+    total = sum(entry[0].nbytes for entry in list(_scratch.values()))
     for role, entry in sorted(taken.items(), key=lambda item: item[1][0].nbytes):
         total += entry[0].nbytes
         if total <= CACHE_BYTES:

@@ -139,7 +139,8 @@ of G times an inf in x), the call is redone by im2col and col2im, whose products
 the layer's. The forward pass runs on x's grid as well, per block of FORWARD_COLUMNS
 (4,096) grid columns or FORWARD_BLOCK_BYTES (8 MiB) of stack, whichever is fewer:
     O[:, q] = W @ S[:, q],  S[(c', j), q] = Xp[c', q + off_j]      x's shifted views, stacked
-with W = w as (C_out, C_in * taps) per group; output i is read at its grid position q(i).
+with W = w as (C_out/g, C_in/g * taps) per group; output i is read at its grid position
+q(i).
 
 Non-finite values (like PyTorch): dX[u] is the IEEE sum of exactly the products
 w[o, c', j] * dy[n, o, i] that the layer has for u (no product with padding), so an inf or
@@ -260,8 +261,9 @@ def _take(role, shape, dtype, taken):
 
 
 def _keep(taken):
-    """Cache the call's scratch for the next call, smallest first, up to CACHE_BYTES."""
-    total = 0
+    """Cache the call's scratch for the next call, smallest first, while the cache, with what
+    other calls (the other pass) left in it, holds at most CACHE_BYTES."""
+    total = sum(entry[0].nbytes for entry in list(_scratch.values()))
     for role, entry in sorted(taken.items(), key=lambda item: item[1][0].nbytes):
         total += entry[0].nbytes
         if total <= CACHE_BYTES:
@@ -536,37 +538,40 @@ def forward(x, w, b=None):
         S[g][(c', j), q] = Xp[g][c', q + off_j]          x's shifted views, stacked
 
     with W = w as ``(g, C_out/g, C_in/g * taps)`` and output i at its grid position q(i)
-    (the other positions are computed and dropped). S is copied per block of grid columns
-    (one strided copy of all taps' views), FORWARD_COLUMNS of them or as many as fit in
-    FORWARD_BLOCK_BYTES, and multiplied while it is in the cache. The window of an output
-    reads only its own padded positions, so every output holds exactly the layer's
-    products."""
+    (the other positions up to the last output's are computed and dropped). S is copied per
+    block of grid columns (one strided copy of all taps' views), FORWARD_COLUMNS of them or
+    as many as fit in FORWARD_BLOCK_BYTES, and multiplied while it is in the cache. The
+    window of an output reads only its own padded positions, so every output holds exactly
+    the layer's products. The chunks of images, the x grid and the scratch are the
+    backward's (same roles and layout), so a forward and a backward in turns share them."""
     _check_input(x)
     _check("w", w, WEIGHT_SHAPE, x.dtype)
     if b is not None:
         _check("b", b, (OUT_CHANNELS,), x.dtype)
     batch, spatial = x.shape[0], x.shape[2:]
-    out_size, grid, reach, image, _, inside, _ = _geometry(spatial)
-    size = _chunk_size(batch, (IN_CHANNELS + OUT_CHANNELS) * image, x.itemsize)
-    row = IN_CHANNELS * len(TAPS) * x.itemsize  # bytes per column of the stack
-    width = max(1, min(FORWARD_COLUMNS, FORWARD_BLOCK_BYTES // row, size * image))
+    out_size, grid, reach, image, outputs, inside, starts = _geometry(spatial)
+    entries = (2 * IN_CHANNELS + OUT_CHANNELS) * image  # the backward's chunks (x's grid)
+    size = _chunk_size(batch, entries, x.itemsize)
+    column_bytes = IN_CHANNELS * len(TAPS) * x.itemsize  # of the stack
+    width = max(1, min(FORWARD_COLUMNS, FORWARD_BLOCK_BYTES // column_bytes, size * image))
     taken = {}
-    x_grid = _take("forward_x_grid", (IN_CHANNELS, size * image + reach), x.dtype, taken)
-    stack_entry = _take("forward_stack", (IN_CHANNELS * len(TAPS), width), x.dtype, taken)
-    product = _take("forward_product", (OUT_CHANNELS, size * image), x.dtype, taken)
+    x_grid = _take("x_grid", (IN_CHANNELS, size * image + reach), x.dtype, taken)
+    # O's grid and the stack in the scratch of the backward's dX grid and block buffer
+    product = _take("dx_grid", (OUT_CHANNELS, size * image), x.dtype, taken)
+    stack_entry = _take("cols", (IN_CHANNELS * len(TAPS), width), x.dtype, taken)
     out = np.empty((batch, OUT_CHANNELS, *out_size), x.dtype)
     kernel = w.reshape(GROUPS, OUT_PER_GROUP, IN_PER_GROUP * len(TAPS))
-    outputs = tuple(slice(0, m) for m in out_size)
     layout = (size, grid, reach)
     for start in range(0, batch, size):
         part = slice(start, min(start + size, batch))
         count = part.stop - start
         columns = count * image
+        used = columns - image + starts  # up to the last image's last output
         source = _on_grid(x[part], inside, x_grid, layout)
-        shifted = _tap_view(source, grid, columns)  # shifted[c', j, q] = Xp[c', q + off_j]
+        shifted = _tap_view(source, grid, used)  # shifted[c', j, q] = Xp[c', q + off_j]
         result = _view(product, (GROUPS, OUT_PER_GROUP, columns))
-        for begin in range(0, columns, width):
-            span = min(width, columns - begin)
+        for begin in range(0, used, width):
+            span = min(width, used - begin)
             stack = _view(stack_entry, (IN_CHANNELS, *KERNEL, span))
             stack[...] = shifted[..., begin:begin + span]
             np.matmul(kernel, stack.reshape(GROUPS, IN_PER_GROUP * len(TAPS), span),

@@ -175,7 +175,7 @@ def shift_suits(spec: ConvSpec) -> bool:
     SHIFT_STACK_GRID=1.2``). Earlier, against im2col: few input columns (8, 1, 28^2, 8, k5)
     0.80x in both dtypes, (32, 3, 32^2, 16, k3 p1) 0.78x-0.86x.
     The forward pass runs on the same grid for few output channels and short rows
-    (:data:`SHIFT_FORWARD_CHANNELS`), on im2col elsewhere.
+    (:func:`grid_forward`), on im2col elsewhere.
 
     >>> from symconv.algebra.geometry import WindowSpec
     >>> line = WindowSpec((1000,), (5,), (1,), ((2, 2),), (1,))
@@ -206,19 +206,40 @@ def shift_suits(spec: ConvSpec) -> bool:
 
 
 SHIFT_FORWARD_CHANNELS = 16
+"""The most output channels per group for the shift strategy's forward on x's grid
+(:func:`grid_forward`)."""
+
 SHIFT_FORWARD_ROW = 24
-"""The shift strategy's forward runs on x's grid too (a stack of x's shifted views per block
-of grid columns, one multiply per block) with at most SHIFT_FORWARD_CHANNELS output
-channels per group and output rows at most SHIFT_FORWARD_ROW long: there im2col's copies
-(of short rows) outweigh its multiplies (of few rows). Elsewhere the forward stays on
-im2col. im2col's forward time over the grid's (``benchmarks/bench_strategies.py LAYER
---pass forward --set SHIFT_FORWARD_CHANNELS=0``, 21 rounds in turns, OpenBLAS 0.3.31 on a
-Zen 4, 2 threads, float64 / float32): the 3-d (4, 8, 16^3, 16) 1.38 / 1.71, (8, 1, 28^2,
-8, k5) 1.32 / 1.81. With the grid forward on every shift layer: (8, 8, 32^2, 8, k3 p2 d2)
-1.00 / 1.14, (32, 3, 32^2, 16, k3 p1) 1.01 / 0.88 and 0.94 / 0.88, the 1-d (16, 64, 1000,
-64, k5 p2) 1.07 / 0.82 and 1.04 / 1.18, (64, 64, 16^2, 64) 0.78 / 1.02 and 0.82 / 1.10,
-ResNet (32, 64, 56^2, 64) 0.87 / 1.00: the wider layers' multiplies lose more in the grid's
-blocks than their copies gain."""
+"""The longest output rows (last axis) for the shift strategy's forward on x's grid
+(:func:`grid_forward`)."""
+
+
+def grid_forward(spec: ConvSpec) -> bool:
+    """Whether the shift strategy's forward runs on x's grid too (a stack of x's shifted views
+    per block of grid columns, one multiply per block) rather than on im2col: at most
+    :data:`SHIFT_FORWARD_CHANNELS` output channels per group and output rows at most
+    :data:`SHIFT_FORWARD_ROW` long, where im2col's copies (of short rows) outweigh its
+    multiplies (of few rows).
+
+    im2col's forward time over the grid's (``benchmarks/bench_strategies.py LAYER --pass
+    forward --set SHIFT_FORWARD_CHANNELS=0``, 21 rounds in turns, OpenBLAS 0.3.31 on a Zen 4,
+    2 threads, float64 / float32): the 3-d (4, 8, 16^3, 16) 1.38 / 1.71, (8, 1, 28^2, 8, k5)
+    1.32 / 1.81. With the grid forward on every shift layer (benchmarks/results/codegen.txt,
+    2026-12-03): (8, 8, 32^2, 8, k3 p2 d2) 1.00 / 1.14, (32, 3, 32^2, 16, k3 p1) 1.01 / 0.88
+    and 0.94 / 0.88, the 1-d (16, 64, 1000, 64, k5 p2) 1.07 / 0.82 and 1.04 / 1.18, (64, 64,
+    16^2, 64) 0.78 / 1.02 and 0.82 / 1.10, ResNet (32, 64, 56^2, 64) 0.87 / 1.00: the wider
+    layers' multiplies lose more in the grid's blocks than their copies gain.
+
+    >>> from symconv.algebra.geometry import WindowSpec
+    >>> cube = WindowSpec((16, 16, 16), (3, 3, 3), (1, 1, 1), ((1, 1),) * 3, (1, 1, 1))
+    >>> square = WindowSpec((56, 56), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
+    >>> [grid_forward(ConvSpec(cube, 8, cout)) for cout in (16, 32)]
+    [True, False]
+    >>> grid_forward(ConvSpec(square, 64, 16))  # output rows of 56
+    False
+    """
+    return (conv_strategy(spec) == "shift" and spec.group_out <= SHIFT_FORWARD_CHANNELS
+            and spec.window.output[-1] <= SHIFT_FORWARD_ROW)
 
 
 PHASES_GRID = 2.0
@@ -260,7 +281,7 @@ def conv_strategy(spec: ConvSpec) -> str:
     ``"shift"`` when
     :func:`shift_suits` (the backward without im2col: every tap a constant offset on the flat
     padded grid; the forward too, for few output channels and short rows:
-    :data:`SHIFT_FORWARD_CHANNELS`);
+    :func:`grid_forward`);
     otherwise im2col, with dX from :func:`input_gradient_strategy` (``"transposed"`` or
     ``"col2im"``).
 
@@ -353,8 +374,7 @@ def module_context(spec: ConvSpec, derivation: Derivation[ConvSpec]) -> dict:
         "strided": any(s != 1 for s in w.stride),
         "dw_order": weight_gradient_order(spec),
         "shift_method": shift_method(spec),
-        "grid_forward": (chosen == "shift" and spec.group_out <= SHIFT_FORWARD_CHANNELS
-                         and w.output[-1] <= SHIFT_FORWARD_ROW),
+        "grid_forward": grid_forward(spec),
         "grid_gaps": repr(grid_gaps(w)),
         "proof_instance": (f"x {proven.input_shape} (input {axes_text(proven.window.input)}), "
                            f"w {proven.weight_shape}, dy {proven.output_shape}"),
