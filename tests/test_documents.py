@@ -228,3 +228,24 @@ def test_default_command_writes_every_artifact(tmp_path):
     assert "all 3 identities proven" in process.stdout
     assert (out / "derivation.tex").read_text() == (GENERATED / "classic-3x3-k2"
                                                     / "derivation.tex").read_text()
+
+
+def test_default_command_without_pdflatex_removes_a_stale_pdf(tmp_path):
+    """Without pdflatex the main job leaves no PDF of an earlier run beside the new .tex: it
+    is removed in the same all-or-nothing write (other files in the folder are kept)."""
+    out = tmp_path / "symconv-out"
+    out.mkdir()
+    (out / "derivation.pdf").write_bytes(b"%PDF-1.5 an earlier run's document")
+    (out / "notes.txt").write_text("mine")
+    bare = tmp_path / "bin"   # a PATH with python and nothing else: no pdflatex
+    bare.mkdir()
+    (bare / "python").symlink_to(sys.executable)
+    process = subprocess.run([str(bare / "python"), "-m", "symconv"], cwd=tmp_path,
+                             capture_output=True, text=True, check=False,
+                             env={**os.environ, "PYTHONPATH": str(ROOT), "PATH": str(bare)})
+    assert process.returncode == 0, process.stderr
+    assert "removed the earlier derivation.pdf" in process.stdout
+    assert "derivation.pdf" not in process.stdout.split("wrote ", 1)[1]
+    names = {p.name for p in out.iterdir()}
+    assert "derivation.pdf" not in names and {"derivation.tex", "notes.txt"} <= names
+    assert (out / "notes.txt").read_text() == "mine"

@@ -140,10 +140,17 @@ def command_default(_options) -> int:
              **derivation.markdown_files("derivation")}
     if shutil.which("pdflatex"):
         files["derivation.pdf"] = pdf_bytes(files["derivation.tex"])
+    elif (DEFAULT_OUTPUT / "derivation.pdf").is_file():
+        # an earlier run's PDF would no longer match the new derivation.tex: removed with
+        # the same all-or-nothing write
+        files["derivation.pdf"] = None
+        print("pdflatex not found: removed the earlier derivation.pdf, which the new .tex "
+              "replaces (the .tex compiles with pdflatex)")
     else:
         print("pdflatex not found: skipped derivation.pdf (the .tex compiles with pdflatex)")
     written = write_all_atomically({DEFAULT_OUTPUT / name: content
                                     for name, content in sorted(files.items())},
                                    option="the default output folder")
-    print("wrote " + ", ".join(str(path) for path in sorted(written)))
+    print("wrote " + ", ".join(str(path) for path in sorted(written)
+                               if files[path.name] is not None))
     return 0
